@@ -1,0 +1,154 @@
+"""Per-study effect sizes and their variances, as Review Manager 5 computes them.
+
+Every function takes NumPy arrays of any shape (a leading batch axis, then studies) and
+works elementwise. Ratio measures are returned on the log scale.
+
+Notation (Deeks & Higgins 2010, Table 1): for study *i*, ``a`` events and ``b`` non-events
+in the experimental arm (``n1 = a + b``), ``c`` events and ``d`` non-events in the control
+arm (``n2 = c + d``), ``N = n1 + n2``.
+
+References
+----------
+Deeks JJ, Higgins JPT. Statistical algorithms in Review Manager 5. The Cochrane
+Collaboration, August 2010.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+#: What RevMan adds to every cell of a 2x2 table that has a zero cell.
+ZERO_CELL_ADD = 0.5
+
+
+class Cells(NamedTuple):
+    """A 2x2 table per study: events/non-events in the experimental (a, b) and control (c, d) arm."""
+
+    a: np.ndarray
+    b: np.ndarray
+    c: np.ndarray
+    d: np.ndarray
+
+    @classmethod
+    def from_counts(cls, events_t, total_t, events_c, total_c) -> "Cells":
+        """Build the table from events and totals per arm (as float arrays)."""
+        events_t, total_t, events_c, total_c = (
+            np.asarray(x, dtype=float) for x in (events_t, total_t, events_c, total_c)
+        )
+        return cls(events_t, total_t - events_t, events_c, total_c - events_c)
+
+    @property
+    def n1(self) -> np.ndarray:
+        return self.a + self.b
+
+    @property
+    def n2(self) -> np.ndarray:
+        return self.c + self.d
+
+    @property
+    def n(self) -> np.ndarray:
+        return self.n1 + self.n2
+
+
+def estimable(cells: Cells, measure: str) -> np.ndarray:
+    """Which studies RevMan can estimate for ``measure``.
+
+    For OR and RR a study with no events in both arms, or only events in both arms, has no
+    information and is shown as "Not estimable"; for RD every study is estimable (RD = 0).
+    """
+    if measure == "RD":
+        return np.ones(np.shape(cells.a), dtype=bool)
+    no_events = (cells.a == 0) & (cells.c == 0)
+    all_events = (cells.b == 0) & (cells.d == 0)
+    return ~(no_events | all_events)
+
+
+def zero_cell_corrected(cells: Cells, add: float = ZERO_CELL_ADD) -> Cells:
+    """Add ``add`` to all four cells of each study that has a zero cell (RevMan's rule).
+
+    RevMan uses the corrected table everywhere: in the study's own estimate and variance
+    *and* inside the Mantel-Haenszel sums.
+    """
+    has_zero = (cells.a == 0) | (cells.b == 0) | (cells.c == 0) | (cells.d == 0)
+    shift = np.where(has_zero, add, 0.0)
+    return Cells(cells.a + shift, cells.b + shift, cells.c + shift, cells.d + shift)
+
+
+def log_odds_ratio(cells: Cells) -> tuple[np.ndarray, np.ndarray]:
+    """Log odds ratio and its variance.
+
+    .. math:: \\ln OR_i = \\ln\\frac{a_i d_i}{b_i c_i}, \\qquad
+              \\operatorname{Var} = \\frac1{a_i}+\\frac1{b_i}+\\frac1{c_i}+\\frac1{d_i}
+    """
+    a, b, c, d = cells
+    return np.log(a * d / (b * c)), 1 / a + 1 / b + 1 / c + 1 / d
+
+
+def log_risk_ratio(cells: Cells) -> tuple[np.ndarray, np.ndarray]:
+    """Log risk ratio and its variance.
+
+    .. math:: \\ln RR_i = \\ln\\frac{a_i / n_{1i}}{c_i / n_{2i}}, \\qquad
+              \\operatorname{Var} = \\frac1{a_i}+\\frac1{c_i}-\\frac1{n_{1i}}-\\frac1{n_{2i}}
+    """
+    a, _, c, _ = cells
+    n1, n2 = cells.n1, cells.n2
+    return np.log((a / n1) / (c / n2)), 1 / a + 1 / c - 1 / n1 - 1 / n2
+
+
+def risk_difference(cells: Cells) -> tuple[np.ndarray, np.ndarray]:
+    """Risk difference and its variance.
+
+    .. math:: RD_i = \\frac{a_i}{n_{1i}} - \\frac{c_i}{n_{2i}}, \\qquad
+              \\operatorname{Var} = \\frac{a_i b_i}{n_{1i}^3} + \\frac{c_i d_i}{n_{2i}^3}
+    """
+    a, b, c, d = cells
+    n1, n2 = cells.n1, cells.n2
+    return a / n1 - c / n2, a * b / n1**3 + c * d / n2**3
+
+
+BINARY_EFFECTS = {"OR": log_odds_ratio, "RR": log_risk_ratio, "RD": risk_difference}
+
+
+def peto_statistics(cells: Cells) -> tuple[np.ndarray, np.ndarray]:
+    """Peto's observed-minus-expected statistic and its hypergeometric variance.
+
+    .. math:: O_i - E_i = a_i - \\frac{n_{1i}(a_i + c_i)}{N_i}, \\qquad
+              V_i = \\frac{n_{1i} n_{2i} (a_i + c_i)(b_i + d_i)}{N_i^2 (N_i - 1)}
+
+    The study's Peto log odds ratio is :math:`(O_i - E_i)/V_i` with variance :math:`1/V_i`.
+    No zero-cell correction is needed.
+    """
+    a, b, c, d = cells
+    n1, n2, n = cells.n1, cells.n2, cells.n
+    o_minus_e = a - n1 * (a + c) / n
+    variance = n1 * n2 * (a + c) * (b + d) / (n**2 * (n - 1))
+    return o_minus_e, variance
+
+
+def mean_difference(mean_t, sd_t, n_t, mean_c, sd_c, n_c) -> tuple[np.ndarray, np.ndarray]:
+    """Mean difference with RevMan's unpooled variance.
+
+    .. math:: MD_i = m_{1i} - m_{2i}, \\qquad
+              \\operatorname{Var} = \\frac{sd_{1i}^2}{n_{1i}} + \\frac{sd_{2i}^2}{n_{2i}}
+    """
+    return np.subtract(mean_t, mean_c), np.square(sd_t) / n_t + np.square(sd_c) / n_c
+
+
+def standardized_mean_difference(mean_t, sd_t, n_t, mean_c, sd_c, n_c) -> tuple[np.ndarray, np.ndarray]:
+    """Hedges' adjusted g as RevMan 5 computes it, and its variance.
+
+    .. math::
+        s_i = \\sqrt{\\frac{(n_{1i}-1) sd_{1i}^2 + (n_{2i}-1) sd_{2i}^2}{N_i - 2}}, \\quad
+        g_i = \\frac{m_{1i} - m_{2i}}{s_i}\\left(1 - \\frac{3}{4N_i - 9}\\right), \\quad
+        \\operatorname{Var} = \\frac{N_i}{n_{1i} n_{2i}} + \\frac{g_i^2}{2(N_i - 3.94)}
+    """
+    n_t, n_c = np.asarray(n_t, dtype=float), np.asarray(n_c, dtype=float)
+    n = n_t + n_c
+    pooled_sd = np.sqrt(((n_t - 1) * np.square(sd_t) + (n_c - 1) * np.square(sd_c)) / (n - 2))
+    g = np.subtract(mean_t, mean_c) / pooled_sd * (1 - 3 / (4 * n - 9))
+    return g, n / (n_t * n_c) + g**2 / (2 * (n - 3.94))
+
+
+CONTINUOUS_EFFECTS = {"MD": mean_difference, "SMD": standardized_mean_difference}

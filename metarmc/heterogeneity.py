@@ -1,0 +1,165 @@
+"""Heterogeneity: Cochran's Q, I², between-study variance τ², HKSJ and prediction intervals.
+
+All functions work on arrays whose last axis is the studies, with any leading batch axes.
+``include`` is a boolean mask of the same shape: excluded entries (non-estimable studies, or
+padding when a batch mixes meta-analyses of different sizes) carry no weight. Callers pass
+``yi``/``vi`` already cleaned so that excluded entries are finite (see
+:func:`metarmc.pooling.masked`).
+
+DerSimonian-Laird, Q and I² follow Review Manager 5 (Deeks & Higgins 2010). REML,
+Paule-Mandel, Hartung-Knapp-Sidik-Jonkman and prediction intervals are **beyond RevMan**.
+
+References
+----------
+Deeks JJ, Higgins JPT (2010). Statistical algorithms in Review Manager 5.
+DerSimonian R, Laird N (1986). Meta-analysis in clinical trials. Control Clin Trials 7:177-188.
+Paule RC, Mandel J (1982). Consensus values and weighting factors. J Res Natl Bur Stand 87:377-385.
+Viechtbauer W (2005). Bias and efficiency of meta-analytic variance estimators in the
+random-effects model. J Educ Behav Stat 30:261-293.
+Hartung J, Knapp G (2001). On tests of the overall treatment effect in meta-analysis with
+normally distributed responses. Stat Med 20:1771-1782.
+Higgins JPT, Thompson SG, Spiegelhalter DJ (2009). A re-evaluation of random-effects
+meta-analysis. J R Stat Soc A 172:137-159 (prediction interval, Cochrane Handbook 6 §10.10.4.3).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+#: Iterations of bisection for Paule-Mandel (interval shrinks by 2**-ITER).
+_BISECTION_STEPS = 100
+#: Convergence of the REML fixed-point iteration (absolute change in τ²) and its cap.
+_REML_TOL, _REML_MAX_ITER = 1e-12, 10_000
+
+
+def study_count(include: np.ndarray) -> np.ndarray:
+    """Number of included studies per meta-analysis."""
+    return include.sum(axis=-1)
+
+
+def weighted_mean(yi: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """:math:`\\sum w_i y_i / \\sum w_i` over the last axis."""
+    return (weights * yi).sum(axis=-1) / weights.sum(axis=-1)
+
+
+def cochran_q(yi, vi, center, include) -> np.ndarray:
+    """Cochran's Q around a pooled estimate, with inverse-variance weights.
+
+    .. math:: Q = \\sum_i w_i (y_i - \\hat\\theta)^2, \\qquad w_i = 1/v_i
+
+    RevMan uses this for every method, with :math:`\\hat\\theta` the pooled fixed-effect
+    estimate of that method (Mantel-Haenszel or inverse variance), not necessarily the
+    inverse-variance mean.
+    """
+    w = include / vi
+    return (w * (yi - center[..., None]) ** 2).sum(axis=-1)
+
+
+def i_squared(q, df) -> np.ndarray:
+    """I² in percent: :math:`\\max(0, (Q - df)/Q) \\times 100`; 0 when Q ≤ df (including k = 1)."""
+    q, df = np.asarray(q, dtype=float), np.asarray(df, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(q > df, (q - df) / q * 100, 0.0)
+
+
+def q_p_value(q, df) -> np.ndarray:
+    """P value of the chi-squared test for heterogeneity; NaN where df = 0 (not applicable)."""
+    df = np.asarray(df, dtype=float)
+    return np.where(df > 0, stats.chi2.sf(q, np.maximum(df, 1)), np.nan)
+
+
+def tau2_dersimonian_laird(q, vi, include) -> np.ndarray:
+    """DerSimonian-Laird moment estimator of τ², from the method's own Q.
+
+    .. math:: \\hat\\tau^2 = \\max\\left(0, \\frac{Q - (k-1)}{\\sum w_i - \\sum w_i^2/\\sum w_i}\\right)
+
+    In RevMan's "M-H, random" this Q is the one computed around the M-H estimate.
+    """
+    w = include / vi
+    scale = w.sum(axis=-1) - (w**2).sum(axis=-1) / w.sum(axis=-1)
+    df = study_count(include) - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(df > 0, np.maximum(0.0, (q - df) / scale), 0.0)
+
+
+def _generalised_q(tau2, yi, vi, include) -> np.ndarray:
+    w = include / (vi + tau2[..., None])
+    return cochran_q(yi, vi + tau2[..., None], weighted_mean(yi, w), include)
+
+
+def tau2_paule_mandel(yi, vi, include) -> np.ndarray:
+    """Paule-Mandel τ² (beyond RevMan): the root of the generalised Q equation.
+
+    .. math:: \\sum_i \\frac{(y_i - \\hat\\mu(\\tau^2))^2}{v_i + \\tau^2} = k - 1
+
+    with τ² = 0 when the left side is already below k - 1 at zero. Solved by bisection on
+    :math:`[0, s^2_y]` (the sample variance of the :math:`y_i` is a safe upper bound, since
+    the generalised Q is at most :math:`\\sum (y_i - \\bar y)^2 / \\tau^2` there), vectorised
+    over the batch.
+    """
+    k = study_count(include)
+    df = k - 1
+    mean = weighted_mean(yi, include.astype(float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        upper = np.where(df > 0, (include * (yi - mean[..., None]) ** 2).sum(axis=-1) / np.maximum(df, 1), 0.0)
+    low, high = np.zeros_like(upper), upper
+    for _ in range(_BISECTION_STEPS):
+        mid = (low + high) / 2
+        above = _generalised_q(mid, yi, vi, include) > df
+        low, high = np.where(above, mid, low), np.where(above, high, mid)
+    return np.where(df > 0, (low + high) / 2, 0.0)
+
+
+def tau2_reml(yi, vi, include) -> np.ndarray:
+    """Restricted maximum-likelihood τ² (beyond RevMan), by Viechtbauer's fixed-point iteration.
+
+    .. math:: \\tau^2 \\leftarrow \\max\\left(0, \\frac{\\sum w_i^2\\,[(y_i - \\hat\\mu)^2 - v_i]}
+              {\\sum w_i^2} + \\frac{1}{\\sum w_i}\\right), \\qquad w_i = \\frac1{v_i + \\tau^2}
+
+    started at the DerSimonian-Laird value and iterated until the change is below 1e-12.
+    """
+    fixed_w = include / vi
+    q = cochran_q(yi, vi, weighted_mean(yi, fixed_w), include)
+    tau2 = tau2_dersimonian_laird(q, vi, include)
+    for _ in range(_REML_MAX_ITER):
+        w = include / (vi + tau2[..., None])
+        mu = weighted_mean(yi, w)
+        resid = include * ((yi - mu[..., None]) ** 2 - vi)
+        updated = np.maximum(0.0, (w**2 * resid).sum(axis=-1) / (w**2).sum(axis=-1) + 1 / w.sum(axis=-1))
+        done = np.all(np.abs(updated - tau2) < _REML_TOL)
+        tau2 = updated
+        if done:
+            break
+    return np.where(study_count(include) > 1, tau2, 0.0)
+
+
+TAU2_ESTIMATORS = {"DL": None, "REML": tau2_reml, "PM": tau2_paule_mandel}  # DL needs the method's Q
+
+
+def hksj_se(yi, vi, tau2, estimate, include) -> np.ndarray:
+    """Hartung-Knapp-Sidik-Jonkman standard error (beyond RevMan), used with t(k-1).
+
+    .. math:: SE_{HK} = \\sqrt{\\frac{\\sum w_i^* (y_i - \\hat\\mu)^2}{(k-1)\\sum w_i^*}}, \\qquad
+              w_i^* = \\frac1{v_i + \\tau^2}
+
+    No truncation at the conventional SE (as in metafor's ``test="knha"``).
+    """
+    w = include / (vi + tau2[..., None])
+    df = study_count(include) - 1
+    spread = (w * (yi - estimate[..., None]) ** 2).sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.sqrt(spread / (df * w.sum(axis=-1)))
+
+
+def prediction_interval(estimate, se, tau2, k) -> tuple[np.ndarray, np.ndarray]:
+    """95% prediction interval for the effect in a new study (beyond RevMan).
+
+    .. math:: \\hat\\mu \\pm t_{k-2,\\,0.975} \\sqrt{\\hat\\tau^2 + SE(\\hat\\mu)^2}
+
+    (Cochrane Handbook 6, §10.10.4.3). Undefined (NaN) for k < 3.
+    """
+    df = np.asarray(k) - 2
+    half = stats.t.ppf(0.975, np.maximum(df, 1)) * np.sqrt(tau2 + se**2)
+    half = np.where(df > 0, half, np.nan)
+    return estimate - half, estimate + half

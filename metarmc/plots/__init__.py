@@ -1,0 +1,1 @@
+"""Plots: forest, funnel, risk of bias, PRISMA."""

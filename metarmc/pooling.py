@@ -1,0 +1,255 @@
+"""Pooling: Mantel-Haenszel, Peto and inverse variance; the array-first core.
+
+Every function takes arrays whose last axis is the studies and any leading batch axes, so
+the same code pools one meta-analysis or a million. ``include`` masks out non-estimable
+studies or padding. :func:`pool_binary` and :func:`pool_effects` run a whole analysis
+(fixed or random, Q, I², τ², optional HKSJ and prediction interval) and return a
+:class:`Pooled` of arrays; :mod:`metarmc.api` wraps them for DataFrames.
+
+References
+----------
+Deeks JJ, Higgins JPT (2010). Statistical algorithms in Review Manager 5.
+Mantel N, Haenszel W (1959). J Natl Cancer Inst 22:719-748.
+Robins J, Breslow N, Greenland S (1986). Estimators of the Mantel-Haenszel variance
+consistent in both sparse data and large-strata limiting models. Biometrics 42:311-323.
+Greenland S, Robins JM (1985). Estimation of a common effect parameter from sparse
+follow-up data. Biometrics 41:55-68.
+Yusuf S, Peto R, Lewis J, Collins R, Sleight P (1985). Beta blockade during and after
+myocardial infarction. Prog Cardiovasc Dis 27:335-371.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from scipy import stats
+
+from . import heterogeneity as het
+from .effects import BINARY_EFFECTS, Cells, estimable, peto_statistics, zero_cell_corrected
+
+#: Two-sided 95% normal quantile, as RevMan prints it (1.959964).
+Z_95 = stats.norm.ppf(0.975)
+
+MEASURES_BINARY = ("OR", "RR", "RD")
+METHODS = ("MH", "IV", "Peto")
+MODELS = ("fixed", "random")
+TAU2_METHODS = ("DL", "REML", "PM")
+
+
+class Pooled(NamedTuple):
+    """Arrays of one or many pooled analyses (batch shape ``B``, studies ``k``).
+
+    Ratio measures are on the log scale here. ``z`` and ``p`` are the t statistic and its
+    p value (df = k - 1) when HKSJ was used. ``weight`` is in percent of the analysis's
+    total weight; ``yi``/``vi`` are the per-study effects and variances used for Q.
+    """
+
+    estimate: np.ndarray
+    se: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    z: np.ndarray
+    p: np.ndarray
+    q: np.ndarray
+    q_df: np.ndarray
+    q_p: np.ndarray
+    i2: np.ndarray
+    tau2: np.ndarray
+    pi_low: np.ndarray
+    pi_high: np.ndarray
+    k: np.ndarray
+    yi: np.ndarray
+    vi: np.ndarray
+    weight: np.ndarray
+    include: np.ndarray
+
+
+def masked(values: np.ndarray, include: np.ndarray, fill: float) -> np.ndarray:
+    """``values`` with excluded entries replaced by a harmless finite ``fill``."""
+    return np.where(include, values, fill)
+
+
+def inverse_variance(yi, vi, include, tau2=0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Inverse-variance pooled estimate, its SE and the study weights (fractions).
+
+    .. math:: w_i = \\frac1{v_i + \\tau^2}, \\quad \\hat\\theta = \\frac{\\sum w_i y_i}{\\sum w_i},
+              \\quad SE(\\hat\\theta) = \\frac1{\\sqrt{\\sum w_i}}
+
+    With ``tau2 = 0`` this is the fixed-effect model; with τ² > 0, DerSimonian-Laird style
+    random effects.
+    """
+    w = include / (vi + np.asarray(tau2)[..., None])
+    total = w.sum(axis=-1)
+    return (w * yi).sum(axis=-1) / total, 1 / np.sqrt(total), w / total[..., None]
+
+
+def _mh_odds_ratio(cells: Cells, include):
+    """M-H odds ratio with the Robins-Breslow-Greenland variance.
+
+    .. math::
+        OR_{MH} = \\frac{\\sum a_i d_i / N_i}{\\sum b_i c_i / N_i}, \\qquad
+        SE^2(\\ln OR_{MH}) = \\frac12\\left(\\frac{\\sum P_i R_i}{R^2}
+            + \\frac{\\sum (P_i S_i + Q_i R_i)}{R S} + \\frac{\\sum Q_i S_i}{S^2}\\right)
+
+    with :math:`P_i = (a_i+d_i)/N_i`, :math:`Q_i = (b_i+c_i)/N_i`, :math:`R_i = a_i d_i/N_i`,
+    :math:`S_i = b_i c_i/N_i`, :math:`R = \\sum R_i`, :math:`S = \\sum S_i`. Weights :math:`S_i`.
+    """
+    a, b, c, d = cells
+    n = cells.n
+    p_, q_ = (a + d) / n, (b + c) / n
+    r_, s_ = include * a * d / n, include * b * c / n
+    r, s = r_.sum(axis=-1), s_.sum(axis=-1)
+    var = 0.5 * ((p_ * r_).sum(-1) / r**2 + (p_ * s_ + q_ * r_).sum(-1) / (r * s) + (q_ * s_).sum(-1) / s**2)
+    return np.log(r / s), np.sqrt(var), s_ / s[..., None]
+
+
+def _mh_risk_ratio(cells: Cells, include):
+    """M-H risk ratio with the Greenland-Robins variance.
+
+    .. math::
+        RR_{MH} = \\frac{\\sum a_i n_{2i}/N_i}{\\sum c_i n_{1i}/N_i}, \\qquad
+        SE^2(\\ln RR_{MH}) = \\frac{\\sum (n_{1i} n_{2i}(a_i+c_i) - a_i c_i N_i)/N_i^2}
+            {\\left(\\sum a_i n_{2i}/N_i\\right)\\left(\\sum c_i n_{1i}/N_i\\right)}
+
+    Weights :math:`c_i n_{1i} / N_i`.
+    """
+    a, _, c, _ = cells
+    n1, n2, n = cells.n1, cells.n2, cells.n
+    r_, s_ = include * a * n2 / n, include * c * n1 / n
+    r, s = r_.sum(-1), s_.sum(-1)
+    var = (include * (n1 * n2 * (a + c) - a * c * n) / n**2).sum(-1) / (r * s)
+    return np.log(r / s), np.sqrt(var), s_ / s[..., None]
+
+
+def _mh_risk_difference(cells: Cells, include):
+    """M-H risk difference with the Greenland-Robins variance (RevMan; metafor uses Sato's).
+
+    .. math::
+        RD_{MH} = \\frac{\\sum w_i RD_i}{\\sum w_i}, \\quad w_i = \\frac{n_{1i} n_{2i}}{N_i}, \\qquad
+        SE^2(RD_{MH}) = \\frac{\\sum (a_i b_i n_{2i}^3 + c_i d_i n_{1i}^3)/(n_{1i} n_{2i} N_i^2)}
+            {\\left(\\sum w_i\\right)^2}
+    """
+    a, b, c, d = cells
+    n1, n2, n = cells.n1, cells.n2, cells.n
+    w = include * n1 * n2 / n
+    total = w.sum(-1)
+    rd = (w * (a / n1 - c / n2)).sum(-1) / total
+    j = include * (a * b * n2**3 + c * d * n1**3) / (n1 * n2 * n**2)
+    return rd, np.sqrt(j.sum(-1)) / total, w / total[..., None]
+
+
+MANTEL_HAENSZEL = {"OR": _mh_odds_ratio, "RR": _mh_risk_ratio, "RD": _mh_risk_difference}
+
+
+def mantel_haenszel(cells: Cells, measure: str, include):
+    """Mantel-Haenszel pooled estimate (log scale for OR/RR), its SE and weights (fractions)."""
+    return MANTEL_HAENSZEL[measure](cells, include)
+
+
+def peto(cells: Cells, include):
+    """Peto's pooled log odds ratio, SE, weights, per-study effects and Peto's own Q.
+
+    .. math:: \\ln OR_{Peto} = \\frac{\\sum (O_i - E_i)}{\\sum V_i}, \\quad
+              SE = \\frac1{\\sqrt{\\sum V_i}}, \\quad
+              Q = \\sum \\frac{(O_i - E_i)^2}{V_i} - \\frac{\\left(\\sum (O_i - E_i)\\right)^2}{\\sum V_i}
+    """
+    o_e, v = peto_statistics(cells)
+    o_e, v = masked(o_e, include, 0.0), masked(v, include, 1.0)
+    sum_oe, sum_v = (include * o_e).sum(-1), (include * v).sum(-1)
+    q = (include * o_e**2 / v).sum(-1) - sum_oe**2 / sum_v
+    return sum_oe / sum_v, 1 / np.sqrt(sum_v), include * v / sum_v[..., None], o_e / v, 1 / v, q
+
+
+def _check_options(method, model, tau2_method, hksj, prediction):
+    for name, value, allowed in (("method", method, METHODS), ("model", model, MODELS),
+                                 ("tau2", tau2_method, TAU2_METHODS)):
+        if value not in allowed:
+            raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+    if model == "fixed" and (hksj or prediction):
+        raise ValueError("hksj and prediction need model='random'")
+    if method == "Peto" and model == "random":
+        raise ValueError("Peto's method is fixed-effect only (as in RevMan)")
+
+
+def pool_binary(events_t, total_t, events_c, total_c, measure="OR", method="MH", model="fixed",
+                tau2="DL", hksj=False, prediction=False, include=None) -> Pooled:
+    """Pool binary outcomes of one or many meta-analyses (last axis = studies).
+
+    RevMan 5 rules: studies with no events or only events in both arms are dropped for
+    OR/RR (not estimable); 0.5 is added to all four cells of a study with a zero cell, also
+    inside the M-H sums (not for Peto); Q uses inverse-variance weights around the pooled
+    fixed-effect estimate of the chosen method; "random" is DerSimonian-Laird from that Q
+    (or REML/PM, beyond RevMan) with inverse-variance pooling.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):  # k = 0 entries of a batch give NaN
+        return _pool_binary(events_t, total_t, events_c, total_c, measure, method, model, tau2,
+                            hksj, prediction, include)
+
+
+def _pool_binary(events_t, total_t, events_c, total_c, measure, method, model, tau2, hksj,
+                 prediction, include) -> Pooled:
+    if measure not in MEASURES_BINARY:
+        raise ValueError(f"measure must be one of {', '.join(MEASURES_BINARY)}; got {measure!r}")
+    if method == "Peto" and measure != "OR":
+        raise ValueError("Peto's method pools odds ratios only")
+    _check_options(method, model, tau2, hksj, prediction)
+    raw = Cells.from_counts(events_t, total_t, events_c, total_c)
+    include = estimable(raw, measure) if include is None else np.asarray(include, bool) & estimable(raw, measure)
+    if method == "Peto":
+        estimate, se, weight, yi, vi, q = peto(raw, include)
+        return _finish(estimate, se, weight, yi, vi, q, include, "fixed", tau2, hksj, prediction)
+    cells = zero_cell_corrected(raw)
+    cells = Cells(*(masked(x, include, 1.0) for x in cells))
+    yi, vi = BINARY_EFFECTS[measure](cells)
+    if method == "MH":
+        estimate, se, weight = mantel_haenszel(cells, measure, include)
+    else:
+        estimate, se, weight = inverse_variance(yi, vi, include)
+    q = het.cochran_q(yi, vi, estimate, include)
+    return _finish(estimate, se, weight, yi, vi, q, include, model, tau2, hksj, prediction)
+
+
+def pool_effects(yi, vi, model="fixed", tau2="DL", hksj=False, prediction=False, include=None) -> Pooled:
+    """Inverse-variance pooling of given effects ``yi`` with variances ``vi`` (last axis = studies)."""
+    _check_options("IV", model, tau2, hksj, prediction)
+    yi, vi = np.asarray(yi, dtype=float), np.asarray(vi, dtype=float)
+    include = np.ones(yi.shape, bool) if include is None else np.asarray(include, bool)
+    yi, vi = masked(yi, include, 0.0), masked(vi, include, 1.0)
+    estimate, se, weight = inverse_variance(yi, vi, include)
+    q = het.cochran_q(yi, vi, estimate, include)
+    return _finish(estimate, se, weight, yi, vi, q, include, model, tau2, hksj, prediction)
+
+
+def _between_study_variance(tau2_method, q, yi, vi, include):
+    if tau2_method == "DL":
+        return het.tau2_dersimonian_laird(q, vi, include)
+    return het.TAU2_ESTIMATORS[tau2_method](yi, vi, include)
+
+
+def _finish(estimate, se, weight, yi, vi, q, include, model, tau2_method, hksj, prediction) -> Pooled:
+    """Heterogeneity, the random-effects step, the test of the overall effect and the CIs."""
+    k = het.study_count(include)
+    df = k - 1
+    tau2 = np.zeros_like(estimate)
+    if model == "random":
+        tau2 = _between_study_variance(tau2_method, q, yi, vi, include)
+        estimate, se, weight = inverse_variance(yi, vi, include, tau2)
+    crit, test_se = np.full_like(estimate, Z_95), se
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if hksj:
+            test_se = het.hksj_se(yi, vi, tau2, estimate, include)
+            crit = stats.t.ppf(0.975, np.maximum(df, 1))
+            z = estimate / test_se
+            p = np.where(df > 0, 2 * stats.t.sf(np.abs(z), np.maximum(df, 1)), np.nan)
+        else:
+            z = estimate / se
+            p = 2 * stats.norm.sf(np.abs(z))
+    pi_low = pi_high = np.full_like(estimate, np.nan)
+    if prediction:
+        pi_low, pi_high = het.prediction_interval(estimate, se, tau2, k)
+    return Pooled(estimate=estimate, se=test_se, ci_low=estimate - crit * test_se,
+                  ci_high=estimate + crit * test_se, z=z, p=p, q=q, q_df=df,
+                  q_p=het.q_p_value(q, df), i2=het.i_squared(q, df), tau2=tau2,
+                  pi_low=pi_low, pi_high=pi_high, k=k, yi=yi, vi=vi, weight=weight * 100,
+                  include=include)
