@@ -233,6 +233,8 @@ def subgroup_differences(results) -> tuple[float, int, float]:
 def _result(df, pooled, measure, method, options) -> MetaResult:
     if int(pooled.k) == 0:
         raise ValueError("no estimable study: every study has no events (or only events) in both arms")
+    if options["hksj"] and int(pooled.k) < 2:
+        raise ValueError("hksj needs at least 2 estimable studies (its t test has k - 1 df)")
     ratio = measure in ("OR", "RR")
     back = np.exp if ratio else (lambda x: x)
     scalar = {name: float(getattr(pooled, name)) for name in

@@ -57,10 +57,10 @@ def cochran_q(yi, vi, center, include) -> np.ndarray:
 
 
 def i_squared(q, df) -> np.ndarray:
-    """I² in percent: :math:`\\max(0, (Q - df)/Q) \\times 100`; 0 when Q ≤ df (including k = 1)."""
+    """I² in percent: :math:`\\max(0, (Q - df)/Q) \\times 100`; 0 when Q ≤ df or k = 1."""
     q, df = np.asarray(q, dtype=float), np.asarray(df, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(q > df, (q - df) / q * 100, 0.0)
+        return np.where((q > df) & (df > 0), (q - df) / q * 100, 0.0)
 
 
 def q_p_value(q, df) -> np.ndarray:

@@ -1,0 +1,842 @@
+"""The review's data: the one place that knows the columns of ``data/*.csv``.
+
+The schema is ``data/README.md``; this module writes it down as constants (:data:`FILES`),
+checks a data folder against it (:func:`validate`) and loads it as typed tables
+(:func:`load`, :class:`Review`). Every problem found is reported at once, as
+``file:row:column: message`` with rows numbered like a spreadsheet (header = row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = [
+    "BINARY_VALUES",
+    "CONTINUOUS_VALUES",
+    "DENOMINATORS",
+    "DERIVATIONS",
+    "DESIGN_COLUMNS",
+    "FILES",
+    "FLOW_STEPS",
+    "JUDGMENTS",
+    "MEASURES",
+    "MODELS",
+    "OUTCOMES",
+    "ROB_DOMAINS",
+    "STATUSES",
+    "VALUES",
+    "Column",
+    "DataError",
+    "FileSpec",
+    "Kind",
+    "Problem",
+    "Review",
+    "find_data_dir",
+    "load",
+    "validate",
+]
+
+# --------------------------------------------------------------------------- value kinds
+
+_INTEGER = re.compile(r"[+-]?\d+")
+
+
+def _integer(raw: str) -> int | None:
+    """Parse ``raw`` as an integer literal (``"12.0"`` and ``"12.5"`` are not), else None."""
+    return int(raw) if _INTEGER.fullmatch(raw) else None
+
+
+def _number(raw: str) -> float | None:
+    """Parse ``raw`` as a finite number, else None."""
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a column's non-empty cells must hold.
+
+    Parameters
+    ----------
+    description : str
+        The expectation as a message states it (``"an integer >= 0"``).
+    dtype : str
+        The pandas dtype of the loaded column.
+    parse : callable
+        ``str -> value``, returning None when the text is not of this kind.
+    minimum, maximum : float
+        Bounds on numeric values (inclusive unless ``strict``).
+    strict : bool
+        Whether ``minimum`` itself is excluded.
+    """
+
+    description: str
+    dtype: str
+    parse: Callable[[str], object]
+    minimum: float = -math.inf
+    maximum: float = math.inf
+    strict: bool = False
+
+    def value(self, raw: str) -> object:
+        """Return the parsed value of a non-empty cell, or None if it is not of this kind."""
+        value = self.parse(raw)
+        if value is None or isinstance(value, str):
+            return value
+        above = value > self.minimum if self.strict else value >= self.minimum
+        return value if above and value <= self.maximum else None
+
+
+_STUDY_ID = re.compile(r"[a-z]+\d{4}[a-z]?")
+
+TEXT = Kind("text", "str", str)
+STUDY_ID = Kind(
+    "a key firstauthorYEAR in lowercase (e.g. jafarzadeh2019)",
+    "str",
+    lambda raw: raw if _STUDY_ID.fullmatch(raw) else None,
+)
+COUNT = Kind("an integer >= 0", "Int64", _integer, minimum=0)
+SIZE = Kind("an integer > 0", "Int64", _integer, minimum=0, strict=True)
+YEAR = Kind("a year between 1900 and 2100", "Int64", _integer, minimum=1900, maximum=2100)
+NUMBER = Kind("a number", "float64", _number)
+POSITIVE = Kind("a number > 0", "float64", _number, minimum=0, strict=True)
+PERCENT = Kind("a number between 0 and 100", "float64", _number, minimum=0, maximum=100)
+
+# --------------------------------------------------------------------------- vocabularies
+
+OUTCOMES: Mapping[str, str] = {
+    "live_birth": "binary",
+    "live_birth_primary": "binary",
+    "live_birth_secondary": "binary",
+    "miscarriage": "binary",
+    "birth_weight": "continuous",
+    "adverse_reaction": "binary",
+}
+"""Each outcome (and ``reported.csv`` analysis) and its type."""
+
+BINARY_VALUES = ("events_t", "total_t", "events_c", "total_c")
+CONTINUOUS_VALUES = ("mean_t", "sd_t", "n_t", "mean_c", "sd_c", "n_c")
+VALUES = {"binary": BINARY_VALUES, "continuous": CONTINUOUS_VALUES}
+"""The value columns an outcome of each type fills."""
+ALL_VALUES = (*BINARY_VALUES, *CONTINUOUS_VALUES)
+
+DENOMINATORS = ("itt", "pregnant", "per_protocol", "liveborn")
+STATUSES = ("extracted", "not_reported", "not_found")
+DERIVATIONS = ("reported", "derived_from_percent", "derived_from_arms", "secondary_source")
+ROB_DOMAINS = (
+    "random_sequence",
+    "allocation_concealment",
+    "blinding_participants",
+    "blinding_outcome",
+    "incomplete_outcome",
+    "selective_reporting",
+    "other_bias",
+)
+JUDGMENTS = ("low", "unclear", "high")
+MEASURES = ("OR", "MD")
+MODELS = ("fixed", "random")
+FLOW_STEPS = ("identified", "excluded_screening", "full_text", "excluded_full_text", "included")
+PRISMA_STEPS = (*FLOW_STEPS, "reason_full_text", "database")
+YES_NO = ("yes", "no")
+YES_NO_UNCLEAR = ("yes", "no", "unclear")
+RM_TYPES = ("primary", "secondary", "mixed", "RIF", "unclear")
+
+DESIGN_COLUMNS = ("design", "randomised", "placebo_controlled", "rm_type")
+"""Study columns that :meth:`Review.binary` and :meth:`Review.continuous` carry along."""
+
+# --------------------------------------------------------------------------- file specs
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a data file.
+
+    Parameters
+    ----------
+    kind : Kind
+        What non-empty cells must hold.
+    required : bool
+        Whether an empty cell is a problem.
+    choices : tuple of str
+        The allowed values, if the column is a closed vocabulary.
+    """
+
+    kind: Kind = TEXT
+    required: bool = False
+    choices: tuple[str, ...] = ()
+
+    @property
+    def expected(self) -> str:
+        """The expectation as a message states it."""
+        return f"one of {', '.join(self.choices)}" if self.choices else self.kind.description
+
+    def problem(self, name: str, raw: str) -> str | None:
+        """Return what is wrong with cell ``raw`` of column ``name``, or None."""
+        if not raw:
+            return f"{name} is required ({self.expected}); found an empty cell" if self.required else None
+        valid = raw in self.choices if self.choices else self.kind.value(raw) is not None
+        return None if valid else f"{name} must be {self.expected}; found {raw!r}"
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """The columns of one data file and the columns that identify a row.
+
+    Parameters
+    ----------
+    columns : mapping of str to Column
+        Every column, in the README's order.
+    key : tuple of str
+        Columns whose combined value must not repeat (empty = no such rule).
+    """
+
+    columns: Mapping[str, Column]
+    key: tuple[str, ...] = ()
+
+
+_REQUIRED = Column(required=True)
+_COUNT = Column(COUNT)
+
+FILES: Mapping[str, FileSpec] = {
+    "studies": FileSpec(
+        {
+            "study_id": Column(STUDY_ID, required=True),
+            "label": _REQUIRED,
+            "first_author": _REQUIRED,
+            "year": Column(YEAR, required=True),
+            "citation": _REQUIRED,
+            "doi": Column(),
+            "pmid": Column(),
+            "country": Column(),
+            "design": Column(),
+            "randomised": Column(required=True, choices=YES_NO_UNCLEAR),
+            "control": Column(),
+            "placebo_controlled": Column(required=True, choices=YES_NO_UNCLEAR),
+            "population": Column(),
+            "rm_type": Column(required=True, choices=RM_TYPES),
+            "ivig_regimen": Column(),
+            "n_table1": _COUNT,
+            "n_randomised": _COUNT,
+            "n_randomised_t": _COUNT,
+            "n_randomised_c": _COUNT,
+            "n_analysed": _COUNT,
+            "n_analysed_t": _COUNT,
+            "n_analysed_c": _COUNT,
+            "source": _REQUIRED,
+            "notes": Column(),
+        },
+        key=("study_id",),
+    ),
+    "outcomes": FileSpec(
+        {
+            "study_id": _REQUIRED,
+            "outcome": Column(required=True, choices=tuple(OUTCOMES)),
+            "denominator": Column(required=True, choices=DENOMINATORS),
+            "main": Column(required=True, choices=YES_NO),
+            "events_t": _COUNT,
+            "total_t": _COUNT,
+            "events_c": _COUNT,
+            "total_c": _COUNT,
+            "mean_t": Column(NUMBER),
+            "sd_t": Column(POSITIVE),
+            "n_t": Column(SIZE),
+            "mean_c": Column(NUMBER),
+            "sd_c": Column(POSITIVE),
+            "n_c": Column(SIZE),
+            "status": Column(required=True, choices=STATUSES),
+            "derivation": Column(choices=DERIVATIONS),
+            "source": Column(),
+            "quote": Column(),
+            "notes": Column(),
+        },
+        key=("study_id", "outcome", "denominator"),
+    ),
+    "risk_of_bias": FileSpec(
+        {
+            "study_id": _REQUIRED,
+            "domain": Column(required=True, choices=ROB_DOMAINS),
+            "judgment": Column(required=True, choices=JUDGMENTS),
+            "support": _REQUIRED,
+            "source": _REQUIRED,
+        },
+        key=("study_id", "domain"),
+    ),
+    "rob_paper_totals": FileSpec(
+        {
+            "domain": Column(required=True, choices=ROB_DOMAINS),
+            "high": _COUNT,
+            "unclear": _COUNT,
+            "location": _REQUIRED,
+            "quote": Column(),
+        },
+        key=("domain",),
+    ),
+    "prisma": FileSpec(
+        {
+            "step": Column(required=True, choices=PRISMA_STEPS),
+            "count": _COUNT,
+            "label": _REQUIRED,
+            "source": _REQUIRED,
+        }
+    ),
+    "search": FileSpec(
+        {"field": _REQUIRED, "value": _REQUIRED, "source": _REQUIRED},
+        key=("field",),
+    ),
+    "reported": FileSpec(
+        {
+            "analysis": Column(required=True, choices=tuple(OUTCOMES)),
+            "k": _COUNT,
+            "n_total": _COUNT,
+            "n_t": _COUNT,
+            "n_c": _COUNT,
+            "measure": Column(required=True, choices=MEASURES),
+            "model": Column(required=True, choices=MODELS),
+            "estimate": Column(NUMBER, required=True),
+            "ci_low": Column(NUMBER, required=True),
+            "ci_high": Column(NUMBER, required=True),
+            "z": Column(NUMBER),
+            "p": Column(),
+            "i2": Column(PERCENT),
+            "location": _REQUIRED,
+            "quote": Column(),
+        },
+        key=("analysis",),
+    ),
+}
+"""Every data file (``<name>.csv``) and its columns, as ``data/README.md`` defines them."""
+
+# --------------------------------------------------------------------------- problems
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the data, located like a spreadsheet cell.
+
+    Parameters
+    ----------
+    file : str
+        File name, e.g. ``"outcomes.csv"``.
+    row : int
+        Row number with the header as row 1 (row 1 also for file-level problems).
+    column : str
+        Column name, or ``"-"`` for problems of a whole file or row.
+    message : str
+        What was expected and what was found.
+    """
+
+    file: str
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.row}:{self.column}: {self.message}"
+
+
+class DataError(ValueError):
+    """The data folder does not follow the schema; ``problems`` lists every problem."""
+
+    def __init__(self, data_dir: Path, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(map(str, problems))
+        super().__init__(f"{len(problems)} problem(s) in {data_dir}:\n{lines}")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class _Table:
+    """The raw text of one data file: its header and its well-formed rows by row number."""
+
+    file: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[int, dict[str, str]], ...]
+
+    def has(self, *columns: str) -> bool:
+        """Whether the header holds all of ``columns``."""
+        return set(columns) <= set(self.header)
+
+    def column(self, name: str) -> list[str]:
+        """The cells of column ``name``, one per row."""
+        return [row[name] for _, row in self.rows]
+
+
+def _file_problem(file: str, message: str) -> Problem:
+    """A problem of a whole file, reported at row 1, column ``-``."""
+    return Problem(file, 1, "-", message)
+
+
+def _read(path: Path, spec: FileSpec) -> tuple[_Table | None, list[Problem]]:
+    """Read one CSV file as text; report a missing file, a bad header or ragged rows."""
+    file = path.name
+    if not path.is_file():
+        return None, [_file_problem(file, f"file missing; expected {path} with columns {', '.join(spec.columns)}")]
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            records = [[cell.strip() for cell in record] for record in csv.reader(handle)]
+    except (UnicodeDecodeError, csv.Error) as error:
+        return None, [_file_problem(file, f"expected a UTF-8 CSV file; found one that cannot be read ({error})")]
+    if not records:
+        return None, [_file_problem(file, "expected a header row; found an empty file")]
+    header, body = tuple(records[0]), records[1:]
+    problems = list(_header_problems(file, header, spec))
+    rows = []
+    for number, record in enumerate(body, start=2):
+        if not any(record):
+            continue
+        if len(record) != len(header):
+            problems.append(
+                Problem(file, number, "-", f"expected {len(header)} fields, as in the header; found {len(record)}")
+            )
+            continue
+        rows.append((number, dict(zip(header, record))))
+    return _Table(file, header, tuple(rows)), problems
+
+
+def _header_problems(file: str, header: tuple[str, ...], spec: FileSpec) -> Iterator[Problem]:
+    """Report unknown, repeated and missing columns."""
+    expected = ", ".join(spec.columns)
+    for name in dict.fromkeys(header):
+        if name not in spec.columns:
+            yield Problem(file, 1, name or "-", f"unknown column {name!r}; expected only: {expected}")
+        elif header.count(name) > 1:
+            yield Problem(file, 1, name, f"expected column {name!r} once in the header; found it {header.count(name)} times")
+    for name in spec.columns:
+        if name not in header:
+            yield Problem(file, 1, name, f"column missing; expected a column {name!r} in the header")
+
+
+def _read_all(data_dir: Path) -> tuple[dict[str, _Table | None], list[Problem]]:
+    """Read every file of :data:`FILES` from ``data_dir``."""
+    tables, problems = {}, []
+    for name, spec in FILES.items():
+        tables[name], found = _read(data_dir / f"{name}.csv", spec)
+        problems += found
+    return tables, problems
+
+
+# --------------------------------------------------------------------------- checks of one file
+
+
+def _cell_problems(table: _Table, spec: FileSpec) -> Iterator[Problem]:
+    """Report empty required cells, values of the wrong type and unknown labels."""
+    for number, row in table.rows:
+        for name, column in spec.columns.items():
+            message = column.problem(name, row[name]) if name in row else None
+            if message:
+                yield Problem(table.file, number, name, message)
+
+
+def _key_problems(table: _Table, spec: FileSpec) -> Iterator[Problem]:
+    """Report rows whose key (e.g. study_id, outcome, denominator) repeats an earlier row."""
+    if not spec.key or not table.has(*spec.key):
+        return
+    first: dict[tuple[str, ...], int] = {}
+    for number, row in table.rows:
+        key = tuple(row[name] for name in spec.key)
+        if not all(key):
+            continue
+        if key in first:
+            yield Problem(
+                table.file,
+                number,
+                spec.key[-1],
+                f"expected each ({', '.join(spec.key)}) once; found ({', '.join(key)}) again, "
+                f"first on row {first[key]}",
+            )
+        else:
+            first[key] = number
+
+
+def _value(file: str, column: str, raw: str) -> object:
+    """The parsed value of a cell, or None if empty or invalid (reported elsewhere)."""
+    return FILES[file].columns[column].kind.value(raw) if raw else None
+
+
+# --------------------------------------------------------------------------- outcomes.csv
+
+
+def _outcome_row_problems(table: _Table) -> Iterator[Problem]:
+    """Check each outcome row's values against its outcome type and status."""
+    if not table.has("outcome", "status"):
+        return
+    for number, row in table.rows:
+        kind = OUTCOMES.get(row["outcome"])
+        if kind is None:
+            continue
+        for column, message in _outcome_cell_messages(row, kind):
+            yield Problem(table.file, number, column, message)
+
+
+def _outcome_cell_messages(row: dict[str, str], kind: str) -> Iterator[tuple[str, str]]:
+    """Yield (column, message) for one outcome row of type ``kind``."""
+    own = [name for name in VALUES[kind] if name in row]
+    other = [name for name in ALL_VALUES if name not in VALUES[kind] and name in row]
+    outcome, status = row["outcome"], row["status"]
+    for name in other:
+        if row[name]:
+            yield name, f"{name} must be empty for {outcome} ({kind} outcome); found {row[name]!r}"
+    if status == "extracted":
+        for name in own:
+            if not row[name]:
+                yield name, (f"{name} is required when status is extracted ({outcome} needs "
+                             f"{', '.join(VALUES[kind])}); found an empty cell")
+        if row.get("derivation") == "":
+            yield "derivation", f"derivation is required when status is extracted (one of {', '.join(DERIVATIONS)}); found an empty cell"
+    elif status in STATUSES:
+        for name in own:
+            if row[name]:
+                yield name, f"{name} must be empty when status is {status}; found {row[name]!r}"
+    yield from _events_messages(row)
+    yield from _source_messages(row)
+
+
+def _events_messages(row: dict[str, str]) -> Iterator[tuple[str, str]]:
+    """Report arms with more events than patients."""
+    for arm in "tc":
+        events_name, total_name = f"events_{arm}", f"total_{arm}"
+        if not {events_name, total_name} <= row.keys():
+            continue
+        events = _value("outcomes", events_name, row[events_name])
+        total = _value("outcomes", total_name, row[total_name])
+        if events is not None and total is not None and events > total:
+            yield events_name, f"{events_name} must be an integer between 0 and {total_name} ({total}); found {events}"
+
+
+def _source_messages(row: dict[str, str]) -> Iterator[tuple[str, str]]:
+    """Report a row with values but no source."""
+    filled = [name for name in ALL_VALUES if row.get(name)]
+    if filled and row.get("source") == "":
+        yield "source", f"source is required when values are filled ({', '.join(filled)}); found an empty cell"
+
+
+def _main_problems(table: _Table) -> Iterator[Problem]:
+    """Require exactly one ``main=yes`` row per study x outcome that has extracted values."""
+    if not table.has("study_id", "outcome", "main", "status"):
+        return
+    groups: dict[tuple[str, str], list[tuple[int, dict[str, str]]]] = defaultdict(list)
+    for number, row in table.rows:
+        groups[row["study_id"], row["outcome"]].append((number, row))
+    for (study, outcome), rows in groups.items():
+        if not any(row["status"] == "extracted" for _, row in rows):
+            continue
+        mains = [number for number, row in rows if row["main"] == "yes"]
+        if len(mains) != 1:
+            yield Problem(
+                table.file,
+                mains[1] if mains else rows[0][0],
+                "main",
+                f"expected main=yes on exactly one row of {study} x {outcome} (it has extracted values); "
+                f"found {len(mains)}",
+            )
+
+
+def _unknown_study_problems(table: _Table, studies: _Table | None) -> Iterator[Problem]:
+    """Report rows whose study_id is not a key of studies.csv."""
+    if studies is None or not studies.has("study_id") or not table.has("study_id"):
+        return
+    known = set(studies.column("study_id"))
+    for number, row in table.rows:
+        if row["study_id"] and row["study_id"] not in known:
+            yield Problem(
+                table.file, number, "study_id", f"study_id must be a study_id of studies.csv; found {row['study_id']!r}"
+            )
+
+
+# --------------------------------------------------------------------------- other files
+
+
+def _missing_domain_problems(table: _Table, studies: _Table | None) -> Iterator[Problem]:
+    """Require a judgment for every RoB domain of every study."""
+    if studies is None or not studies.has("study_id") or not table.has("study_id", "domain"):
+        return
+    judged = defaultdict(set)
+    for _, row in table.rows:
+        judged[row["study_id"]].add(row["domain"])
+    for study in dict.fromkeys(studies.column("study_id")):
+        missing = [domain for domain in ROB_DOMAINS if domain not in judged[study]]
+        if study and missing:
+            yield _file_problem(
+                table.file,
+                f"expected a judgment for each of the {len(ROB_DOMAINS)} domains for {study}; "
+                f"found none for {', '.join(missing)}",
+            )
+
+
+def _prisma_problems(table: _Table) -> Iterator[Problem]:
+    """Require one counted row per flow step, and counts that add up."""
+    if not table.has("step", "count"):
+        return
+    steps: dict[str, list[tuple[int, dict[str, str]]]] = defaultdict(list)
+    for number, row in table.rows:
+        steps[row["step"]].append((number, row))
+    for step in FLOW_STEPS:
+        yield from _flow_step_problems(table.file, step, steps[step])
+    counted = {step: (rows[0][0], _value("prisma", "count", rows[0][1]["count"])) for step, rows in steps.items()}
+    yield from _flow_sum_problem(table.file, counted, "identified", "excluded_screening", "full_text")
+    yield from _flow_sum_problem(table.file, counted, "full_text", "excluded_full_text", "included")
+
+
+def _flow_step_problems(file: str, step: str, rows: list[tuple[int, dict[str, str]]]) -> Iterator[Problem]:
+    """Require exactly one row with a count for flow step ``step``."""
+    if not rows:
+        yield _file_problem(file, f"expected one row with step {step}; found none")
+    for number, _ in rows[1:]:
+        yield Problem(file, number, "step", f"expected one row with step {step}; found another, first on row {rows[0][0]}")
+    if rows and not rows[0][1]["count"]:
+        yield Problem(file, rows[0][0], "count", f"count is required for step {step} (an integer >= 0); found an empty cell")
+
+
+def _flow_sum_problem(
+    file: str, counted: dict[str, tuple[int, object]], start: str, minus: str, result: str
+) -> Iterator[Problem]:
+    """Require count(start) - count(minus) == count(result), reported at the result's row."""
+    values = [counted.get(step, (0, None))[1] for step in (start, minus, result)]
+    if None in values:
+        return
+    expected = values[0] - values[1]
+    if expected != values[2]:
+        yield Problem(
+            file,
+            counted[result][0],
+            "count",
+            f"count of {result} must equal {start} - {minus} = {values[0]} - {values[1]} = {expected}; found {values[2]}",
+        )
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def _problems(tables: Mapping[str, _Table | None]) -> list[Problem]:
+    """Every problem of tables already read, in file order then row order."""
+    problems: list[Problem] = []
+    for name, table in tables.items():
+        if table is not None:
+            problems += _cell_problems(table, FILES[name])
+            problems += _key_problems(table, FILES[name])
+    studies, outcomes, rob, prisma = (tables[name] for name in ("studies", "outcomes", "risk_of_bias", "prisma"))
+    if outcomes is not None:
+        problems += _outcome_row_problems(outcomes)
+        problems += _main_problems(outcomes)
+        problems += _unknown_study_problems(outcomes, studies)
+    if rob is not None:
+        problems += _unknown_study_problems(rob, studies)
+        problems += _missing_domain_problems(rob, studies)
+    if prisma is not None:
+        problems += _prisma_problems(prisma)
+    return problems
+
+
+def _sorted(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems ordered by file (as in :data:`FILES`), then row."""
+    order = {f"{name}.csv": index for index, name in enumerate(FILES)}
+    return sorted(problems, key=lambda problem: (order[problem.file], problem.row))
+
+
+def validate(data_dir: str | Path | None = None) -> list[Problem]:
+    """Check every file of a data folder against the schema.
+
+    Parameters
+    ----------
+    data_dir : str or Path, optional
+        The data folder; default :func:`find_data_dir`.
+
+    Returns
+    -------
+    list of Problem
+        Every problem found (empty if the data are valid), by file then row.
+    """
+    tables, problems = _read_all(Path(data_dir) if data_dir is not None else find_data_dir())
+    return _sorted(problems + _problems(tables))
+
+
+def find_data_dir(start: str | Path | None = None) -> Path:
+    """Locate the review's ``data/`` folder.
+
+    Parameters
+    ----------
+    start : str or Path, optional
+        Where to start looking upwards; default the current directory.
+
+    Returns
+    -------
+    Path
+        ``$METARMC_DATA`` if set; else the first ``data/`` holding ``studies.csv`` in ``start``
+        or one of its parents; else ``data/`` next to the ``metarmc`` package.
+    """
+    if os.environ.get("METARMC_DATA"):
+        return Path(os.environ["METARMC_DATA"])
+    here = Path(start if start is not None else Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "data" / "studies.csv").is_file():
+            return folder / "data"
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+# --------------------------------------------------------------------------- load
+
+
+def _frame(table: _Table, spec: FileSpec) -> pd.DataFrame:
+    """A validated table as a DataFrame with one dtype per column kind (empty cell = NA)."""
+    return pd.DataFrame(
+        {
+            name: pd.Series(
+                [column.kind.value(raw) if raw else None for raw in table.column(name)],
+                dtype=column.kind.dtype,
+            )
+            for name, column in spec.columns.items()
+        }
+    )
+
+
+def load(data_dir: str | Path | None = None) -> Review:
+    """Validate and load a data folder.
+
+    Parameters
+    ----------
+    data_dir : str or Path, optional
+        The data folder; default :func:`find_data_dir`.
+
+    Returns
+    -------
+    Review
+        Every file as a typed DataFrame.
+
+    Raises
+    ------
+    DataError
+        If :func:`validate` finds any problem; its message lists them all.
+    """
+    data_dir = Path(data_dir) if data_dir is not None else find_data_dir()
+    tables, problems = _read_all(data_dir)
+    problems = _sorted(problems + _problems(tables))
+    if problems:
+        raise DataError(data_dir, problems)
+    frames = {name: _frame(table, FILES[name]) for name, table in tables.items()}
+    return Review(**frames, data_dir=data_dir)
+
+
+@dataclass(frozen=True, eq=False)
+class Review:
+    """The review's data, one typed DataFrame per file (columns as in :data:`FILES`).
+
+    Counts are ``Int64``, means and SDs ``float64``, text ``str``; empty cells are NA.
+    """
+
+    studies: pd.DataFrame
+    outcomes: pd.DataFrame
+    risk_of_bias: pd.DataFrame
+    rob_paper_totals: pd.DataFrame
+    prisma: pd.DataFrame
+    search: pd.DataFrame
+    reported: pd.DataFrame
+    data_dir: Path
+
+    def binary(self, outcome: str, main_only: bool = True, denominator: str | None = None) -> pd.DataFrame:
+        """The extracted 2x2 counts of a binary outcome, one row per study (and denominator).
+
+        Parameters
+        ----------
+        outcome : str
+            A binary outcome of :data:`OUTCOMES` (e.g. ``"live_birth"``).
+        main_only : bool
+            Keep only the ``main=yes`` rows (the main analysis); else every extracted row.
+        denominator : str, optional
+            Keep only rows with this denominator (e.g. ``"pregnant"``).
+
+        Returns
+        -------
+        DataFrame
+            Columns ``study`` (the paper's label), ``study_id``, ``year``, ``events_t``,
+            ``total_t``, ``events_c``, ``total_c`` (all ``int64``), then ``denominator``,
+            ``main``, ``derivation`` and the :data:`DESIGN_COLUMNS`; only rows with status
+            ``extracted``; ordered by study label as RevMan orders studies.
+        """
+        return self._extracted(outcome, "binary", main_only, denominator)
+
+    def continuous(self, outcome: str, main_only: bool = True, denominator: str | None = None) -> pd.DataFrame:
+        """The extracted means, SDs and sizes of a continuous outcome; see :meth:`binary`.
+
+        Returns
+        -------
+        DataFrame
+            As :meth:`binary`, with ``mean_t``, ``sd_t``, ``n_t``, ``mean_c``, ``sd_c``,
+            ``n_c`` (means and SDs ``float64``, sizes ``int64``) instead of the counts.
+        """
+        return self._extracted(outcome, "continuous", main_only, denominator)
+
+    def missing(self, outcome: str) -> pd.DataFrame:
+        """The studies left out of the main analysis of ``outcome`` and why.
+
+        Parameters
+        ----------
+        outcome : str
+            An outcome of :data:`OUTCOMES`.
+
+        Returns
+        -------
+        DataFrame
+            The rows of ``outcome`` whose status is not ``extracted``, for every study with
+            no ``main=yes`` extracted row: columns ``study``, ``study_id``, ``denominator``,
+            ``main``, ``status``, ``source``, ``notes``; ordered by study label.
+        """
+        rows = self._rows(outcome)
+        used = rows.loc[(rows["status"] == "extracted") & (rows["main"] == "yes"), "study_id"]
+        rows = rows[(rows["status"] != "extracted") & ~rows["study_id"].isin(used)]
+        columns = ["study", "study_id", "denominator", "main", "status", "source", "notes"]
+        return self._by_label(rows)[columns]
+
+    def reported_row(self, analysis: str) -> pd.Series:
+        """The paper's printed pooled result for ``analysis`` (a row of ``reported.csv``).
+
+        Raises
+        ------
+        KeyError
+            If ``reported.csv`` has no row for ``analysis``.
+        """
+        rows = self.reported[self.reported["analysis"] == analysis]
+        if rows.empty:
+            raise KeyError(f"reported.csv has no analysis {analysis!r}; it has {', '.join(self.reported['analysis'])}")
+        return rows.iloc[0]
+
+    def _rows(self, outcome: str) -> pd.DataFrame:
+        """The rows of ``outcome`` joined with their study's label, year and design."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}; found {outcome!r}")
+        study = self.studies[["study_id", "label", "year", *DESIGN_COLUMNS]].rename(columns={"label": "study"})
+        return self.outcomes[self.outcomes["outcome"] == outcome].merge(study, on="study_id", how="left")
+
+    def _extracted(self, outcome: str, kind: str, main_only: bool, denominator: str | None) -> pd.DataFrame:
+        """The extracted rows of an outcome of type ``kind``, typed and ordered."""
+        if OUTCOMES.get(outcome) != kind:
+            kinds = [name for name, of in OUTCOMES.items() if of == kind]
+            raise ValueError(f"outcome must be a {kind} outcome ({', '.join(kinds)}); found {outcome!r}")
+        rows = self._rows(outcome)
+        keep = rows["status"] == "extracted"
+        if main_only:
+            keep &= rows["main"] == "yes"
+        if denominator is not None:
+            keep &= rows["denominator"] == denominator
+        values = list(VALUES[kind])
+        columns = ["study", "study_id", "year", *values, "denominator", "main", "derivation", *DESIGN_COLUMNS]
+        integers = ["year", *(name for name in values if FILES["outcomes"].columns[name].kind.dtype == "Int64")]
+        return self._by_label(rows[keep])[columns].astype(dict.fromkeys(integers, "int64"))
+
+    @staticmethod
+    def _by_label(rows: pd.DataFrame) -> pd.DataFrame:
+        """Rows ordered by study label (case-insensitive, as RevMan), then denominator."""
+        ordered = rows.sort_values(["study", "denominator"], key=lambda column: column.str.casefold(), kind="stable")
+        return ordered.reset_index(drop=True)
