@@ -48,7 +48,8 @@ def validate(args: argparse.Namespace) -> int:
         print("\n".join(map(str, error.problems)))
         print(f"{len(error.problems)} problem(s) in {data_dir}", file=sys.stderr)
         return 1
-    print(f"{Path(data_dir).resolve().name}/ is valid: {len(review.studies)} studies, {len(review.outcomes)} outcome rows")
+    name = Path(data_dir).resolve().name
+    print(f"{name}/ is valid: {len(review.studies)} studies, {len(review.outcomes)} outcome rows")
     return 0
 
 

@@ -11,9 +11,9 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import pooling
+from .distributions import Z_95, chi2_sf
 from .effects import CONTINUOUS_EFFECTS
 from .results import MetaResult
 
@@ -227,7 +227,7 @@ def subgroup_differences(results) -> tuple[float, int, float]:
     mean = (w * theta).sum() / w.sum()
     q = float((w * (theta - mean) ** 2).sum())
     df = len(results) - 1
-    return q, df, float(stats.chi2.sf(q, df))
+    return q, df, float(chi2_sf(q, df))
 
 
 def _result(df, pooled, measure, method, options) -> MetaResult:
@@ -254,8 +254,8 @@ def _study_table(df, pooled, back) -> pd.DataFrame:
     table = df.reset_index(drop=True).copy()
     table["estimable"] = pooled.include
     table["estimate"] = np.where(pooled.include, back(pooled.yi), np.nan)
-    table["ci_low"] = np.where(pooled.include, back(pooled.yi - pooling.Z_95 * se), np.nan)
-    table["ci_high"] = np.where(pooled.include, back(pooled.yi + pooling.Z_95 * se), np.nan)
+    table["ci_low"] = np.where(pooled.include, back(pooled.yi - Z_95 * se), np.nan)
+    table["ci_high"] = np.where(pooled.include, back(pooled.yi + Z_95 * se), np.nan)
     table["weight"] = np.where(pooled.include, pooled.weight, 0.0)
     return table
 

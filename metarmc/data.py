@@ -13,7 +13,7 @@ import math
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -383,12 +383,13 @@ def _read(path: Path, spec: FileSpec) -> tuple[_Table | None, list[Problem]]:
     """Read one CSV file as text; report a missing file, a bad header or ragged rows."""
     file = path.name
     if not path.is_file():
-        return None, [_file_problem(file, f"file missing; expected {path} with columns {', '.join(spec.columns)}")]
+        columns = ", ".join(spec.columns)
+        return None, [_file_problem(file, f"file missing; expected {path} with columns {columns}")]
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             records = [[cell.strip() for cell in record] for record in csv.reader(handle)]
     except (UnicodeDecodeError, csv.Error) as error:
-        return None, [_file_problem(file, f"expected a UTF-8 CSV file; found one that cannot be read ({error})")]
+        return None, [_file_problem(file, f"expected a UTF-8 CSV file; found an unreadable one ({error})")]
     if not records:
         return None, [_file_problem(file, "expected a header row; found an empty file")]
     header, body = tuple(records[0]), records[1:]
@@ -398,9 +399,8 @@ def _read(path: Path, spec: FileSpec) -> tuple[_Table | None, list[Problem]]:
         if not any(record):
             continue
         if len(record) != len(header):
-            problems.append(
-                Problem(file, number, "-", f"expected {len(header)} fields, as in the header; found {len(record)}")
-            )
+            message = f"expected {len(header)} fields, as in the header; found {len(record)}"
+            problems.append(Problem(file, number, "-", message))
             continue
         rows.append((number, dict(zip(header, record))))
     return _Table(file, header, tuple(rows)), problems
@@ -413,7 +413,9 @@ def _header_problems(file: str, header: tuple[str, ...], spec: FileSpec) -> Iter
         if name not in spec.columns:
             yield Problem(file, 1, name or "-", f"unknown column {name!r}; expected only: {expected}")
         elif header.count(name) > 1:
-            yield Problem(file, 1, name, f"expected column {name!r} once in the header; found it {header.count(name)} times")
+            times = header.count(name)
+            message = f"expected column {name!r} once in the header; found it {times} times"
+            yield Problem(file, 1, name, message)
     for name in spec.columns:
         if name not in header:
             yield Problem(file, 1, name, f"column missing; expected a column {name!r} in the header")
@@ -470,38 +472,45 @@ def _value(file: str, column: str, raw: str) -> object:
 
 
 def _outcome_row_problems(table: _Table) -> Iterator[Problem]:
-    """Check each outcome row's values against its outcome type and status."""
-    if not table.has("outcome", "status"):
-        return
+    """Check each outcome row's values against each other, its outcome type and its status."""
     for number, row in table.rows:
-        kind = OUTCOMES.get(row["outcome"])
-        if kind is None:
-            continue
-        for column, message in _outcome_cell_messages(row, kind):
+        for column, message in _outcome_messages(row):
             yield Problem(table.file, number, column, message)
 
 
-def _outcome_cell_messages(row: dict[str, str], kind: str) -> Iterator[tuple[str, str]]:
-    """Yield (column, message) for one outcome row of type ``kind``."""
-    own = [name for name in VALUES[kind] if name in row]
-    other = [name for name in ALL_VALUES if name not in VALUES[kind] and name in row]
-    outcome, status = row["outcome"], row["status"]
-    for name in other:
-        if row[name]:
-            yield name, f"{name} must be empty for {outcome} ({kind} outcome); found {row[name]!r}"
+def _outcome_messages(row: dict[str, str]) -> Iterator[tuple[str, str]]:
+    """Yield (column, message) for each problem of one outcome row."""
+    yield from _events_messages(row)
+    yield from _source_messages(row)
+    kind = OUTCOMES.get(row.get("outcome", ""))
+    if kind is not None and "status" in row:
+        yield from _kind_messages(row, kind)
+        yield from _status_messages(row, kind)
+
+
+def _kind_messages(row: dict[str, str], kind: str) -> Iterator[tuple[str, str]]:
+    """Report values filled in the columns of the other outcome type."""
+    for name in ALL_VALUES:
+        if name not in VALUES[kind] and row.get(name):
+            yield name, f"{name} must be empty for {row['outcome']} ({kind} outcome); found {row[name]!r}"
+
+
+def _status_messages(row: dict[str, str], kind: str) -> Iterator[tuple[str, str]]:
+    """Require every value (and a derivation) when extracted, and no value otherwise."""
+    status, own = row["status"], [name for name in VALUES[kind] if name in row]
     if status == "extracted":
+        needs = f"{row['outcome']} needs {', '.join(VALUES[kind])}"
         for name in own:
             if not row[name]:
-                yield name, (f"{name} is required when status is extracted ({outcome} needs "
-                             f"{', '.join(VALUES[kind])}); found an empty cell")
+                yield name, f"{name} is required when status is extracted ({needs}); found an empty cell"
         if row.get("derivation") == "":
-            yield "derivation", f"derivation is required when status is extracted (one of {', '.join(DERIVATIONS)}); found an empty cell"
+            expected = FILES["outcomes"].columns["derivation"].expected
+            yield "derivation", (f"derivation is required when status is extracted ({expected}); "
+                                 "found an empty cell")
     elif status in STATUSES:
         for name in own:
             if row[name]:
                 yield name, f"{name} must be empty when status is {status}; found {row[name]!r}"
-    yield from _events_messages(row)
-    yield from _source_messages(row)
 
 
 def _events_messages(row: dict[str, str]) -> Iterator[tuple[str, str]]:
@@ -513,14 +522,16 @@ def _events_messages(row: dict[str, str]) -> Iterator[tuple[str, str]]:
         events = _value("outcomes", events_name, row[events_name])
         total = _value("outcomes", total_name, row[total_name])
         if events is not None and total is not None and events > total:
-            yield events_name, f"{events_name} must be an integer between 0 and {total_name} ({total}); found {events}"
+            yield events_name, (f"{events_name} must be an integer between 0 and {total_name} ({total}); "
+                                f"found {events}")
 
 
 def _source_messages(row: dict[str, str]) -> Iterator[tuple[str, str]]:
     """Report a row with values but no source."""
     filled = [name for name in ALL_VALUES if row.get(name)]
     if filled and row.get("source") == "":
-        yield "source", f"source is required when values are filled ({', '.join(filled)}); found an empty cell"
+        yield "source", (f"source is required when values are filled ({', '.join(filled)}); "
+                         "found an empty cell")
 
 
 def _main_problems(table: _Table) -> Iterator[Problem]:
@@ -551,9 +562,8 @@ def _unknown_study_problems(table: _Table, studies: _Table | None) -> Iterator[P
     known = set(studies.column("study_id"))
     for number, row in table.rows:
         if row["study_id"] and row["study_id"] not in known:
-            yield Problem(
-                table.file, number, "study_id", f"study_id must be a study_id of studies.csv; found {row['study_id']!r}"
-            )
+            message = f"study_id must be a study_id of studies.csv; found {row['study_id']!r}"
+            yield Problem(table.file, number, "study_id", message)
 
 
 # --------------------------------------------------------------------------- other files
@@ -584,8 +594,9 @@ def _prisma_problems(table: _Table) -> Iterator[Problem]:
     for number, row in table.rows:
         steps[row["step"]].append((number, row))
     for step in FLOW_STEPS:
-        yield from _flow_step_problems(table.file, step, steps[step])
-    counted = {step: (rows[0][0], _value("prisma", "count", rows[0][1]["count"])) for step, rows in steps.items()}
+        yield from _flow_step_problems(table.file, step, steps.get(step, []))
+    counted = {step: (rows[0][0], _value("prisma", "count", rows[0][1]["count"]))
+               for step, rows in steps.items()}
     yield from _flow_sum_problem(table.file, counted, "identified", "excluded_screening", "full_text")
     yield from _flow_sum_problem(table.file, counted, "full_text", "excluded_full_text", "included")
 
@@ -595,9 +606,11 @@ def _flow_step_problems(file: str, step: str, rows: list[tuple[int, dict[str, st
     if not rows:
         yield _file_problem(file, f"expected one row with step {step}; found none")
     for number, _ in rows[1:]:
-        yield Problem(file, number, "step", f"expected one row with step {step}; found another, first on row {rows[0][0]}")
+        message = f"expected one row with step {step}; found another, first on row {rows[0][0]}"
+        yield Problem(file, number, "step", message)
     if rows and not rows[0][1]["count"]:
-        yield Problem(file, rows[0][0], "count", f"count is required for step {step} (an integer >= 0); found an empty cell")
+        message = f"count is required for step {step} ({COUNT.description}); found an empty cell"
+        yield Problem(file, rows[0][0], "count", message)
 
 
 def _flow_sum_problem(
@@ -613,7 +626,8 @@ def _flow_sum_problem(
             file,
             counted[result][0],
             "count",
-            f"count of {result} must equal {start} - {minus} = {values[0]} - {values[1]} = {expected}; found {values[2]}",
+            f"count of {result} must equal {start} - {minus} = {values[0]} - {values[1]} = {expected}; "
+            f"found {values[2]}",
         )
 
 
@@ -621,13 +635,15 @@ def _flow_sum_problem(
 
 
 def _problems(tables: Mapping[str, _Table | None]) -> list[Problem]:
-    """Every problem of tables already read, in file order then row order."""
+    """Every problem of the content of tables already read (cells, keys, cross-file rules)."""
     problems: list[Problem] = []
     for name, table in tables.items():
         if table is not None:
             problems += _cell_problems(table, FILES[name])
             problems += _key_problems(table, FILES[name])
-    studies, outcomes, rob, prisma = (tables[name] for name in ("studies", "outcomes", "risk_of_bias", "prisma"))
+    studies, outcomes, rob, prisma = (
+        tables[name] for name in ["studies", "outcomes", "risk_of_bias", "prisma"]
+    )
     if outcomes is not None:
         problems += _outcome_row_problems(outcomes)
         problems += _main_problems(outcomes)
@@ -640,10 +656,12 @@ def _problems(tables: Mapping[str, _Table | None]) -> list[Problem]:
     return problems
 
 
-def _sorted(problems: Iterable[Problem]) -> list[Problem]:
-    """Problems ordered by file (as in :data:`FILES`), then row."""
+def _checked(data_dir: Path) -> tuple[dict[str, _Table | None], list[Problem]]:
+    """Read every file of ``data_dir``; return the tables and all problems, by file then row."""
+    tables, problems = _read_all(data_dir)
     order = {f"{name}.csv": index for index, name in enumerate(FILES)}
-    return sorted(problems, key=lambda problem: (order[problem.file], problem.row))
+    problems = sorted(problems + _problems(tables), key=lambda problem: (order[problem.file], problem.row))
+    return tables, problems
 
 
 def validate(data_dir: str | Path | None = None) -> list[Problem]:
@@ -659,8 +677,7 @@ def validate(data_dir: str | Path | None = None) -> list[Problem]:
     list of Problem
         Every problem found (empty if the data are valid), by file then row.
     """
-    tables, problems = _read_all(Path(data_dir) if data_dir is not None else find_data_dir())
-    return _sorted(problems + _problems(tables))
+    return _checked(Path(data_dir) if data_dir is not None else find_data_dir())[1]
 
 
 def find_data_dir(start: str | Path | None = None) -> Path:
@@ -721,8 +738,7 @@ def load(data_dir: str | Path | None = None) -> Review:
         If :func:`validate` finds any problem; its message lists them all.
     """
     data_dir = Path(data_dir) if data_dir is not None else find_data_dir()
-    tables, problems = _read_all(data_dir)
-    problems = _sorted(problems + _problems(tables))
+    tables, problems = _checked(data_dir)
     if problems:
         raise DataError(data_dir, problems)
     frames = {name: _frame(table, FILES[name]) for name, table in tables.items()}
@@ -767,7 +783,9 @@ class Review:
         """
         return self._extracted(outcome, "binary", main_only, denominator)
 
-    def continuous(self, outcome: str, main_only: bool = True, denominator: str | None = None) -> pd.DataFrame:
+    def continuous(
+        self, outcome: str, main_only: bool = True, denominator: str | None = None
+    ) -> pd.DataFrame:
         """The extracted means, SDs and sizes of a continuous outcome; see :meth:`binary`.
 
         Returns
@@ -809,14 +827,16 @@ class Review:
         """
         rows = self.reported[self.reported["analysis"] == analysis]
         if rows.empty:
-            raise KeyError(f"reported.csv has no analysis {analysis!r}; it has {', '.join(self.reported['analysis'])}")
+            known = ", ".join(self.reported["analysis"])
+            raise KeyError(f"reported.csv has no analysis {analysis!r}; it has {known}")
         return rows.iloc[0]
 
     def _rows(self, outcome: str) -> pd.DataFrame:
         """The rows of ``outcome`` joined with their study's label, year and design."""
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}; found {outcome!r}")
-        study = self.studies[["study_id", "label", "year", *DESIGN_COLUMNS]].rename(columns={"label": "study"})
+        study = self.studies[["study_id", "label", "year", *DESIGN_COLUMNS]]
+        study = study.rename(columns={"label": "study"})
         return self.outcomes[self.outcomes["outcome"] == outcome].merge(study, on="study_id", how="left")
 
     def _extracted(self, outcome: str, kind: str, main_only: bool, denominator: str | None) -> pd.DataFrame:
@@ -832,11 +852,14 @@ class Review:
             keep &= rows["denominator"] == denominator
         values = list(VALUES[kind])
         columns = ["study", "study_id", "year", *values, "denominator", "main", "derivation", *DESIGN_COLUMNS]
-        integers = ["year", *(name for name in values if FILES["outcomes"].columns[name].kind.dtype == "Int64")]
+        outcome_columns = FILES["outcomes"].columns
+        integers = ["year", *(name for name in values if outcome_columns[name].kind.dtype == "Int64")]
         return self._by_label(rows[keep])[columns].astype(dict.fromkeys(integers, "int64"))
 
     @staticmethod
     def _by_label(rows: pd.DataFrame) -> pd.DataFrame:
         """Rows ordered by study label (case-insensitive, as RevMan), then denominator."""
-        ordered = rows.sort_values(["study", "denominator"], key=lambda column: column.str.casefold(), kind="stable")
-        return ordered.reset_index(drop=True)
+        by_label = rows.sort_values(
+            ["study", "denominator"], key=lambda text: text.str.casefold(), kind="stable"
+        )
+        return by_label.reset_index(drop=True)

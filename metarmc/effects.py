@@ -71,7 +71,9 @@ def zero_cell_corrected(cells: Cells, add: float = ZERO_CELL_ADD) -> Cells:
     RevMan uses the corrected table everywhere: in the study's own estimate and variance
     *and* inside the Mantel-Haenszel sums.
     """
-    has_zero = (cells.a == 0) | (cells.b == 0) | (cells.c == 0) | (cells.d == 0)
+    has_zero = cells.a * cells.b * cells.c * cells.d == 0  # counts are non-negative
+    if not has_zero.any():
+        return cells
     shift = np.where(has_zero, add, 0.0)
     return Cells(cells.a + shift, cells.b + shift, cells.c + shift, cells.d + shift)
 

@@ -25,7 +25,7 @@ meta-analysis. J R Stat Soc A 172:137-159 (prediction interval, Cochrane Handboo
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from .distributions import chi2_sf, t_975
 
 #: Iterations of bisection for Paule-Mandel (interval shrinks by 2**-ITER).
 _BISECTION_STEPS = 100
@@ -33,14 +33,23 @@ _BISECTION_STEPS = 100
 _REML_TOL, _REML_MAX_ITER = 1e-12, 10_000
 
 
+def study_sum(values: np.ndarray) -> np.ndarray:
+    """Sum over the studies (last) axis.
+
+    Done as a product with a vector of ones: BLAS makes this several times faster than
+    ``ndarray.sum`` over a short last axis, which matters for a million meta-analyses.
+    """
+    return values @ np.ones(values.shape[-1])
+
+
 def study_count(include: np.ndarray) -> np.ndarray:
     """Number of included studies per meta-analysis."""
-    return include.sum(axis=-1)
+    return study_sum(include).astype(int)
 
 
 def weighted_mean(yi: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """:math:`\\sum w_i y_i / \\sum w_i` over the last axis."""
-    return (weights * yi).sum(axis=-1) / weights.sum(axis=-1)
+    return study_sum(weights * yi) / study_sum(weights)
 
 
 def cochran_q(yi, vi, center, include) -> np.ndarray:
@@ -53,7 +62,7 @@ def cochran_q(yi, vi, center, include) -> np.ndarray:
     inverse-variance mean.
     """
     w = include / vi
-    return (w * (yi - center[..., None]) ** 2).sum(axis=-1)
+    return study_sum(w * (yi - center[..., None]) ** 2)
 
 
 def i_squared(q, df) -> np.ndarray:
@@ -66,7 +75,7 @@ def i_squared(q, df) -> np.ndarray:
 def q_p_value(q, df) -> np.ndarray:
     """P value of the chi-squared test for heterogeneity; NaN where df = 0 (not applicable)."""
     df = np.asarray(df, dtype=float)
-    return np.where(df > 0, stats.chi2.sf(q, np.maximum(df, 1)), np.nan)
+    return np.where(df > 0, chi2_sf(q, np.maximum(df, 1)), np.nan)
 
 
 def tau2_dersimonian_laird(q, vi, include) -> np.ndarray:
@@ -77,7 +86,7 @@ def tau2_dersimonian_laird(q, vi, include) -> np.ndarray:
     In RevMan's "M-H, random" this Q is the one computed around the M-H estimate.
     """
     w = include / vi
-    scale = w.sum(axis=-1) - (w**2).sum(axis=-1) / w.sum(axis=-1)
+    scale = study_sum(w) - study_sum(w**2) / study_sum(w)
     df = study_count(include) - 1
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(df > 0, np.maximum(0.0, (q - df) / scale), 0.0)
@@ -102,7 +111,7 @@ def tau2_paule_mandel(yi, vi, include) -> np.ndarray:
     df = k - 1
     mean = weighted_mean(yi, include.astype(float))
     with np.errstate(divide="ignore", invalid="ignore"):
-        upper = np.where(df > 0, (include * (yi - mean[..., None]) ** 2).sum(axis=-1) / np.maximum(df, 1), 0.0)
+        upper = np.where(df > 0, study_sum(include * (yi - mean[..., None]) ** 2) / np.maximum(df, 1), 0.0)
     low, high = np.zeros_like(upper), upper
     for _ in range(_BISECTION_STEPS):
         mid = (low + high) / 2
@@ -126,7 +135,7 @@ def tau2_reml(yi, vi, include) -> np.ndarray:
         w = include / (vi + tau2[..., None])
         mu = weighted_mean(yi, w)
         resid = include * ((yi - mu[..., None]) ** 2 - vi)
-        updated = np.maximum(0.0, (w**2 * resid).sum(axis=-1) / (w**2).sum(axis=-1) + 1 / w.sum(axis=-1))
+        updated = np.maximum(0.0, study_sum(w**2 * resid) / study_sum(w**2) + 1 / study_sum(w))
         done = np.all(np.abs(updated - tau2) < _REML_TOL)
         tau2 = updated
         if done:
@@ -147,9 +156,9 @@ def hksj_se(yi, vi, tau2, estimate, include) -> np.ndarray:
     """
     w = include / (vi + tau2[..., None])
     df = study_count(include) - 1
-    spread = (w * (yi - estimate[..., None]) ** 2).sum(axis=-1)
+    spread = study_sum(w * (yi - estimate[..., None]) ** 2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.sqrt(spread / (df * w.sum(axis=-1)))
+        return np.sqrt(spread / (df * study_sum(w)))
 
 
 def prediction_interval(estimate, se, tau2, k) -> tuple[np.ndarray, np.ndarray]:
@@ -160,6 +169,6 @@ def prediction_interval(estimate, se, tau2, k) -> tuple[np.ndarray, np.ndarray]:
     (Cochrane Handbook 6, §10.10.4.3). Undefined (NaN) for k < 3.
     """
     df = np.asarray(k) - 2
-    half = stats.t.ppf(0.975, np.maximum(df, 1)) * np.sqrt(tau2 + se**2)
+    half = t_975(np.maximum(df, 1)) * np.sqrt(tau2 + se**2)
     half = np.where(df > 0, half, np.nan)
     return estimate - half, estimate + half

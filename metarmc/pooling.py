@@ -23,13 +23,11 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy import stats
-
 from . import heterogeneity as het
+from .heterogeneity import study_sum
+from .distributions import Z_95, normal_p, t_975, t_p
 from .effects import BINARY_EFFECTS, Cells, estimable, peto_statistics, zero_cell_corrected
 
-#: Two-sided 95% normal quantile, as RevMan prints it (1.959964).
-Z_95 = stats.norm.ppf(0.975)
 
 MEASURES_BINARY = ("OR", "RR", "RD")
 METHODS = ("MH", "IV", "Peto")
@@ -67,7 +65,7 @@ class Pooled(NamedTuple):
 
 def masked(values: np.ndarray, include: np.ndarray, fill: float) -> np.ndarray:
     """``values`` with excluded entries replaced by a harmless finite ``fill``."""
-    return np.where(include, values, fill)
+    return values if include.all() else np.where(include, values, fill)
 
 
 def inverse_variance(yi, vi, include, tau2=0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -80,8 +78,8 @@ def inverse_variance(yi, vi, include, tau2=0.0) -> tuple[np.ndarray, np.ndarray,
     random effects.
     """
     w = include / (vi + np.asarray(tau2)[..., None])
-    total = w.sum(axis=-1)
-    return (w * yi).sum(axis=-1) / total, 1 / np.sqrt(total), w / total[..., None]
+    total = study_sum(w)
+    return study_sum(w * yi) / total, 1 / np.sqrt(total), w / total[..., None]
 
 
 def _mh_odds_ratio(cells: Cells, include):
@@ -94,13 +92,15 @@ def _mh_odds_ratio(cells: Cells, include):
 
     with :math:`P_i = (a_i+d_i)/N_i`, :math:`Q_i = (b_i+c_i)/N_i`, :math:`R_i = a_i d_i/N_i`,
     :math:`S_i = b_i c_i/N_i`, :math:`R = \\sum R_i`, :math:`S = \\sum S_i`. Weights :math:`S_i`.
+    Since :math:`Q_i = 1 - P_i`, only :math:`\\sum P_i R_i` and :math:`\\sum P_i S_i` are summed.
     """
     a, b, c, d = cells
     n = cells.n
-    p_, q_ = (a + d) / n, (b + c) / n
+    p_ = (a + d) / n
     r_, s_ = include * a * d / n, include * b * c / n
-    r, s = r_.sum(axis=-1), s_.sum(axis=-1)
-    var = 0.5 * ((p_ * r_).sum(-1) / r**2 + (p_ * s_ + q_ * r_).sum(-1) / (r * s) + (q_ * s_).sum(-1) / s**2)
+    r, s = study_sum(r_), study_sum(s_)
+    pr, ps = study_sum(p_ * r_), study_sum(p_ * s_)
+    var = 0.5 * (pr / r**2 + (ps + r - pr) / (r * s) + (s - ps) / s**2)
     return np.log(r / s), np.sqrt(var), s_ / s[..., None]
 
 
@@ -117,8 +117,8 @@ def _mh_risk_ratio(cells: Cells, include):
     a, _, c, _ = cells
     n1, n2, n = cells.n1, cells.n2, cells.n
     r_, s_ = include * a * n2 / n, include * c * n1 / n
-    r, s = r_.sum(-1), s_.sum(-1)
-    var = (include * (n1 * n2 * (a + c) - a * c * n) / n**2).sum(-1) / (r * s)
+    r, s = study_sum(r_), study_sum(s_)
+    var = study_sum(include * (n1 * n2 * (a + c) - a * c * n) / n**2) / (r * s)
     return np.log(r / s), np.sqrt(var), s_ / s[..., None]
 
 
@@ -133,10 +133,10 @@ def _mh_risk_difference(cells: Cells, include):
     a, b, c, d = cells
     n1, n2, n = cells.n1, cells.n2, cells.n
     w = include * n1 * n2 / n
-    total = w.sum(-1)
-    rd = (w * (a / n1 - c / n2)).sum(-1) / total
+    total = study_sum(w)
+    rd = study_sum(w * (a / n1 - c / n2)) / total
     j = include * (a * b * n2**3 + c * d * n1**3) / (n1 * n2 * n**2)
-    return rd, np.sqrt(j.sum(-1)) / total, w / total[..., None]
+    return rd, np.sqrt(study_sum(j)) / total, w / total[..., None]
 
 
 MANTEL_HAENSZEL = {"OR": _mh_odds_ratio, "RR": _mh_risk_ratio, "RD": _mh_risk_difference}
@@ -156,8 +156,8 @@ def peto(cells: Cells, include):
     """
     o_e, v = peto_statistics(cells)
     o_e, v = masked(o_e, include, 0.0), masked(v, include, 1.0)
-    sum_oe, sum_v = (include * o_e).sum(-1), (include * v).sum(-1)
-    q = (include * o_e**2 / v).sum(-1) - sum_oe**2 / sum_v
+    sum_oe, sum_v = study_sum(include * o_e), study_sum(include * v)
+    q = study_sum(include * o_e**2 / v) - sum_oe**2 / sum_v
     return sum_oe / sum_v, 1 / np.sqrt(sum_v), include * v / sum_v[..., None], o_e / v, 1 / v, q
 
 
@@ -239,12 +239,12 @@ def _finish(estimate, se, weight, yi, vi, q, include, model, tau2_method, hksj, 
     with np.errstate(divide="ignore", invalid="ignore"):
         if hksj:
             test_se = het.hksj_se(yi, vi, tau2, estimate, include)
-            crit = stats.t.ppf(0.975, np.maximum(df, 1))
+            crit = t_975(np.maximum(df, 1))
             z = estimate / test_se
-            p = np.where(df > 0, 2 * stats.t.sf(np.abs(z), np.maximum(df, 1)), np.nan)
+            p = np.where(df > 0, t_p(z, np.maximum(df, 1)), np.nan)
         else:
             z = estimate / se
-            p = 2 * stats.norm.sf(np.abs(z))
+            p = normal_p(z)
     pi_low = pi_high = np.full_like(estimate, np.nan)
     if prediction:
         pi_low, pi_high = het.prediction_interval(estimate, se, tau2, k)
