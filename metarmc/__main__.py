@@ -55,7 +55,7 @@ def validate(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser with one subparser per registered command."""
-    main_parser = argparse.ArgumentParser(prog="python -m metarmc", description=__doc__.splitlines()[0])
+    main_parser = argparse.ArgumentParser(prog="python -m metarmc", description="The living review's commands.")
     subparsers = main_parser.add_subparsers(dest="command", required=True)
     for name, (handler, arguments) in COMMANDS.items():
         summary = (handler.__doc__ or "").strip().splitlines()[0]

@@ -402,8 +402,16 @@ def _read(path: Path, spec: FileSpec) -> tuple[_Table | None, list[Problem]]:
             message = f"expected {len(header)} fields, as in the header; found {len(record)}"
             problems.append(Problem(file, number, "-", message))
             continue
-        rows.append((number, dict(zip(header, record))))
+        rows.append((number, _cells(header, record)))
     return _Table(file, header, tuple(rows)), problems
+
+
+def _cells(header: tuple[str, ...], record: list[str]) -> dict[str, str]:
+    """A record as {column: cell}; a repeated column keeps its first cell."""
+    cells: dict[str, str] = {}
+    for name, cell in zip(header, record):
+        cells.setdefault(name, cell)
+    return cells
 
 
 def _header_problems(file: str, header: tuple[str, ...], spec: FileSpec) -> Iterator[Problem]:

@@ -166,7 +166,8 @@ def prediction_interval(estimate, se, tau2, k) -> tuple[np.ndarray, np.ndarray]:
 
     .. math:: \\hat\\mu \\pm t_{k-2,\\,0.975} \\sqrt{\\hat\\tau^2 + SE(\\hat\\mu)^2}
 
-    (Cochrane Handbook 6, §10.10.4.3). Undefined (NaN) for k < 3.
+    (Cochrane Handbook 6, §10.10.4.3), with the SE the model reports (the HKSJ one when HKSJ
+    is used, as metafor's ``predict(..., pi.type="riley")`` does). Undefined (NaN) for k < 3.
     """
     df = np.asarray(k) - 2
     half = t_975(np.maximum(df, 1)) * np.sqrt(tau2 + se**2)

@@ -231,6 +231,7 @@ def _finish(estimate, se, weight, yi, vi, q, include, model, tau2_method, hksj, 
     """Heterogeneity, the random-effects step, the test of the overall effect and the CIs."""
     k = het.study_count(include)
     df = k - 1
+    q = np.where(df > 0, q, 0.0)  # one study: no heterogeneity (not rounding noise)
     tau2 = np.zeros_like(estimate)
     if model == "random":
         tau2 = _between_study_variance(tau2_method, q, yi, vi, include)
@@ -247,7 +248,7 @@ def _finish(estimate, se, weight, yi, vi, q, include, model, tau2_method, hksj, 
             p = normal_p(z)
     pi_low = pi_high = np.full_like(estimate, np.nan)
     if prediction:
-        pi_low, pi_high = het.prediction_interval(estimate, se, tau2, k)
+        pi_low, pi_high = het.prediction_interval(estimate, test_se, tau2, k)
     return Pooled(estimate=estimate, se=test_se, ci_low=estimate - crit * test_se,
                   ci_high=estimate + crit * test_se, z=z, p=p, q=q, q_df=df,
                   q_p=het.q_p_value(q, df), i2=het.i_squared(q, df), tau2=tau2,
