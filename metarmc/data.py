@@ -144,7 +144,7 @@ ROB_DOMAINS = (
     "other_bias",
 )
 JUDGMENTS = ("low", "unclear", "high")
-MEASURES = ("OR", "MD")
+MEASURES = ("OR", "RR", "RD", "MD", "SMD")
 MODELS = ("fixed", "random")
 FLOW_STEPS = ("identified", "excluded_screening", "full_text", "excluded_full_text", "included")
 PRISMA_STEPS = (*FLOW_STEPS, "reason_full_text", "database")
@@ -260,7 +260,7 @@ FILES: Mapping[str, FileSpec] = {
             "quote": Column(),
             "notes": Column(),
         },
-        key=("study_id", "outcome", "denominator"),
+        key=("study_id", "outcome", "denominator", "derivation"),
     ),
     "risk_of_bias": FileSpec(
         {

@@ -1,0 +1,450 @@
+"""Tests of metarmc.data: the schema checks, the typed loading and the ``validate`` command.
+
+Each problem test copies the valid fictitious fixture, breaks one thing and checks that
+exactly that cell (``file:row:column``, header = row 1) is reported.
+"""
+
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from metarmc import data
+
+VALID = Path(__file__).parent / "fixtures" / "data_valid"
+REPO_DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    """All records of a CSV file, header first."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def write_rows(path: Path, rows: list[list[str]]) -> None:
+    """Write records to a CSV file."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+def set_cell(folder: Path, file: str, row: int, column: str, value: str) -> None:
+    """Set the cell at spreadsheet ``row`` (header = 1) and ``column`` of ``file``."""
+    rows = read_rows(folder / file)
+    rows[row - 1][rows[0].index(column)] = value
+    write_rows(folder / file, rows)
+
+
+def append_copy(folder: Path, file: str, row: int, **changes: str) -> None:
+    """Append a copy of spreadsheet ``row`` of ``file``, with some cells changed."""
+    rows = read_rows(folder / file)
+    copy = list(rows[row - 1])
+    for column, value in changes.items():
+        copy[rows[0].index(column)] = value
+    write_rows(folder / file, [*rows, copy])
+
+
+def drop_row(folder: Path, file: str, row: int) -> None:
+    """Delete spreadsheet ``row`` of ``file``."""
+    rows = read_rows(folder / file)
+    write_rows(folder / file, rows[: row - 1] + rows[row:])
+
+
+def drop_column(folder: Path, file: str, column: str) -> None:
+    """Delete ``column`` from ``file``."""
+    rows = read_rows(folder / file)
+    index = rows[0].index(column)
+    write_rows(folder / file, [row[:index] + row[index + 1 :] for row in rows])
+
+
+def add_column(folder: Path, file: str, column: str) -> None:
+    """Add an empty ``column`` to ``file``."""
+    rows = read_rows(folder / file)
+    write_rows(folder / file, [rows[0] + [column]] + [row + [""] for row in rows[1:]])
+
+
+def locations(problems: list[data.Problem]) -> list[str]:
+    """``file:row:column`` of each problem."""
+    return [f"{problem.file}:{problem.row}:{problem.column}" for problem in problems]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """Run ``python -m metarmc`` with ``args``."""
+    command = [sys.executable, "-m", "metarmc", *args]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    """A fresh copy of the valid fixture."""
+    return Path(shutil.copytree(VALID, tmp_path / "data"))
+
+
+# Rows of the fixture's outcomes.csv (header = 1) used below.
+GAMMA_LIVE_BIRTH_ITT, GAMMA_LIVE_BIRTH_PREGNANT, ALPHA_LIVE_BIRTH = 2, 3, 4
+GAMMA_PRIMARY = 8
+ALPHA_BIRTH_WEIGHT = 13
+ALPHA_ADVERSE, BETA_ADVERSE = 16, 17
+
+
+# --------------------------------------------------------------------------- the valid fixture
+
+
+def test_valid_fixture_has_no_problems():
+    assert data.validate(VALID) == []
+
+
+def test_valid_fixture_loads_typed_tables():
+    review = data.load(VALID)
+    assert review.data_dir == VALID
+    assert len(review.studies) == 3
+    assert len(review.risk_of_bias) == 3 * len(data.ROB_DOMAINS)
+    assert str(review.outcomes["events_t"].dtype) == "Int64"
+    assert str(review.outcomes["sd_t"].dtype) == "float64"
+    assert list(review.outcomes.columns) == list(data.FILES["outcomes"].columns)
+
+
+def test_repository_data_files_present_are_valid():
+    present = {path.name for path in REPO_DATA.glob("*.csv")}
+    problems = [problem for problem in data.validate(REPO_DATA) if problem.file in present]
+    assert problems == []
+
+
+def test_problem_str_is_file_row_column_message():
+    problem = data.Problem("outcomes.csv", 4, "events_t", "events_t must be ...")
+    assert str(problem) == "outcomes.csv:4:events_t: events_t must be ..."
+
+
+# --------------------------------------------------------------------------- one problem each
+
+BREAKS = {
+    "file missing": (lambda d: (d / "risk_of_bias.csv").unlink(), "risk_of_bias.csv:1:-"),
+    "studies.csv missing": (lambda d: (d / "studies.csv").unlink(), "studies.csv:1:-"),
+    "unknown column": (lambda d: add_column(d, "studies.csv", "extra"), "studies.csv:1:extra"),
+    "missing column": (lambda d: drop_column(d, "outcomes.csv", "quote"), "outcomes.csv:1:quote"),
+    "repeated column": (lambda d: add_column(d, "search.csv", "value"), "search.csv:1:value"),
+    "not UTF-8": (
+        lambda d: (d / "search.csv").write_bytes(b"field,value,source\nname,caf\xe9,x\n"),
+        "search.csv:1:-",
+    ),
+    "ragged row": (lambda d: (d / "search.csv").open("a").write("extra,row\n"), "search.csv:6:-"),
+    "count 12.5": (lambda d: set_cell(d, "outcomes.csv", 4, "events_t", "12.5"), "outcomes.csv:4:events_t"),
+    "count abc": (lambda d: set_cell(d, "outcomes.csv", 4, "total_c", "abc"), "outcomes.csv:4:total_c"),
+    "year not integer": (lambda d: set_cell(d, "studies.csv", 3, "year", "2001a"), "studies.csv:3:year"),
+    "mean not numeric": (
+        lambda d: set_cell(d, "outcomes.csv", ALPHA_BIRTH_WEIGHT, "mean_t", "about 3000"),
+        f"outcomes.csv:{ALPHA_BIRTH_WEIGHT}:mean_t",
+    ),
+    "negative count": (lambda d: set_cell(d, "outcomes.csv", 4, "events_c", "-1"), "outcomes.csv:4:events_c"),
+    "negative prisma count": (lambda d: set_cell(d, "prisma.csv", 8, "count", "-1"), "prisma.csv:8:count"),
+    "events > total": (lambda d: set_cell(d, "outcomes.csv", 4, "events_t", "25"), "outcomes.csv:4:events_t"),
+    "sd = 0": (
+        lambda d: set_cell(d, "outcomes.csv", ALPHA_BIRTH_WEIGHT, "sd_c", "0"),
+        f"outcomes.csv:{ALPHA_BIRTH_WEIGHT}:sd_c",
+    ),
+    "sd < 0": (
+        lambda d: set_cell(d, "outcomes.csv", ALPHA_BIRTH_WEIGHT, "sd_t", "-450"),
+        f"outcomes.csv:{ALPHA_BIRTH_WEIGHT}:sd_t",
+    ),
+    "n = 0": (
+        lambda d: set_cell(d, "outcomes.csv", ALPHA_BIRTH_WEIGHT, "n_t", "0"),
+        f"outcomes.csv:{ALPHA_BIRTH_WEIGHT}:n_t",
+    ),
+    "duplicate study id": (lambda d: append_copy(d, "studies.csv", 3), "studies.csv:5:study_id"),
+    "duplicate outcome row": (
+        lambda d: append_copy(d, "outcomes.csv", GAMMA_LIVE_BIRTH_PREGNANT),
+        "outcomes.csv:19:denominator",
+    ),
+    "two main rows": (
+        lambda d: set_cell(d, "outcomes.csv", GAMMA_LIVE_BIRTH_PREGNANT, "main", "yes"),
+        f"outcomes.csv:{GAMMA_LIVE_BIRTH_PREGNANT}:main",
+    ),
+    "no main row": (
+        lambda d: set_cell(d, "outcomes.csv", ALPHA_LIVE_BIRTH, "main", "no"),
+        f"outcomes.csv:{ALPHA_LIVE_BIRTH}:main",
+    ),
+    "unknown study in outcomes": (
+        lambda d: set_cell(d, "outcomes.csv", ALPHA_ADVERSE, "study_id", "delta2020"),
+        f"outcomes.csv:{ALPHA_ADVERSE}:study_id",
+    ),
+    "unknown study in risk_of_bias": (
+        lambda d: append_copy(d, "risk_of_bias.csv", 2, study_id="delta2020"),
+        "risk_of_bias.csv:23:study_id",
+    ),
+    "unknown outcome": (
+        lambda d: set_cell(d, "outcomes.csv", ALPHA_ADVERSE, "outcome", "adverse_events"),
+        f"outcomes.csv:{ALPHA_ADVERSE}:outcome",
+    ),
+    "unknown status": (
+        lambda d: set_cell(d, "outcomes.csv", BETA_ADVERSE, "status", "missing"),
+        f"outcomes.csv:{BETA_ADVERSE}:status",
+    ),
+    "unknown derivation": (
+        lambda d: set_cell(d, "outcomes.csv", ALPHA_ADVERSE, "derivation", "guessed"),
+        f"outcomes.csv:{ALPHA_ADVERSE}:derivation",
+    ),
+    "unknown denominator": (
+        lambda d: set_cell(d, "outcomes.csv", ALPHA_ADVERSE, "denominator", "women"),
+        f"outcomes.csv:{ALPHA_ADVERSE}:denominator",
+    ),
+    "unknown main": (
+        lambda d: set_cell(d, "outcomes.csv", BETA_ADVERSE, "main", "maybe"),
+        f"outcomes.csv:{BETA_ADVERSE}:main",
+    ),
+    "unknown rob domain": (
+        lambda d: append_copy(d, "risk_of_bias.csv", 2, domain="blinding"),
+        "risk_of_bias.csv:23:domain",
+    ),
+    "unknown rob judgment": (
+        lambda d: set_cell(d, "risk_of_bias.csv", 5, "judgment", "moderate"),
+        "risk_of_bias.csv:5:judgment",
+    ),
+    "unknown study label": (
+        lambda d: set_cell(d, "studies.csv", 2, "rm_type", "tertiary"),
+        "studies.csv:2:rm_type",
+    ),
+    "value without source": (
+        lambda d: set_cell(d, "outcomes.csv", ALPHA_ADVERSE, "source", ""),
+        f"outcomes.csv:{ALPHA_ADVERSE}:source",
+    ),
+    "extracted binary without a count": (
+        lambda d: set_cell(d, "outcomes.csv", ALPHA_ADVERSE, "total_c", ""),
+        f"outcomes.csv:{ALPHA_ADVERSE}:total_c",
+    ),
+    "extracted birth weight without an sd": (
+        lambda d: set_cell(d, "outcomes.csv", ALPHA_BIRTH_WEIGHT, "sd_t", ""),
+        f"outcomes.csv:{ALPHA_BIRTH_WEIGHT}:sd_t",
+    ),
+    "extracted without derivation": (
+        lambda d: set_cell(d, "outcomes.csv", ALPHA_ADVERSE, "derivation", ""),
+        f"outcomes.csv:{ALPHA_ADVERSE}:derivation",
+    ),
+    "binary outcome with a mean": (
+        lambda d: set_cell(d, "outcomes.csv", ALPHA_ADVERSE, "mean_t", "3"),
+        f"outcomes.csv:{ALPHA_ADVERSE}:mean_t",
+    ),
+    "not_reported with a value": (
+        lambda d: set_cell(d, "outcomes.csv", BETA_ADVERSE, "events_t", "3"),
+        f"outcomes.csv:{BETA_ADVERSE}:events_t",
+    ),
+    "not_found with a value": (
+        lambda d: set_cell(d, "outcomes.csv", 11, "total_c", "16"),
+        "outcomes.csv:11:total_c",
+    ),
+    "prisma screening does not add up": (
+        lambda d: set_cell(d, "prisma.csv", 5, "count", "99"),
+        "prisma.csv:6:count",
+    ),
+    "prisma full text does not add up": (
+        lambda d: set_cell(d, "prisma.csv", 9, "count", "4"),
+        "prisma.csv:9:count",
+    ),
+    "prisma step missing": (lambda d: drop_row(d, "prisma.csv", 4), "prisma.csv:1:-"),
+    "prisma step without count": (lambda d: set_cell(d, "prisma.csv", 9, "count", ""), "prisma.csv:9:count"),
+    "reported unknown analysis": (
+        lambda d: set_cell(d, "reported.csv", 2, "analysis", "live_births"),
+        "reported.csv:2:analysis",
+    ),
+    "reported unknown measure": (
+        lambda d: set_cell(d, "reported.csv", 2, "measure", "HR"),
+        "reported.csv:2:measure",
+    ),
+    "reported unknown model": (
+        lambda d: set_cell(d, "reported.csv", 2, "model", "mixed"),
+        "reported.csv:2:model",
+    ),
+    "reported i2 over 100": (lambda d: set_cell(d, "reported.csv", 2, "i2", "143"), "reported.csv:2:i2"),
+    "rob study x domain repeated": (
+        lambda d: append_copy(d, "risk_of_bias.csv", 2),
+        "risk_of_bias.csv:23:domain",
+    ),
+    "rob study missing a domain": (lambda d: drop_row(d, "risk_of_bias.csv", 4), "risk_of_bias.csv:1:-"),
+    "rob paper totals domain repeated": (
+        lambda d: append_copy(d, "rob_paper_totals.csv", 2),
+        "rob_paper_totals.csv:9:domain",
+    ),
+    "search field repeated": (lambda d: append_copy(d, "search.csv", 2), "search.csv:6:field"),
+    "required cell empty": (lambda d: set_cell(d, "studies.csv", 2, "label", ""), "studies.csv:2:label"),
+}
+
+
+@pytest.mark.parametrize("name", BREAKS)
+def test_each_problem_is_reported_at_its_cell(copy: Path, name: str):
+    breaking, expected = BREAKS[name]
+    breaking(copy)
+    assert locations(data.validate(copy)) == [expected]
+
+
+def test_malformed_study_id(copy: Path):
+    append_copy(copy, "studies.csv", 3, study_id="Delta 2020")
+    problems = data.validate(copy)
+    assert locations(problems)[0] == "studies.csv:5:study_id"
+    assert problems[0].message.startswith("study_id must be a key firstauthorYEAR")
+
+
+def test_message_says_expected_and_found(copy: Path):
+    set_cell(copy, "outcomes.csv", ALPHA_LIVE_BIRTH, "events_t", "45")
+    set_cell(copy, "outcomes.csv", ALPHA_LIVE_BIRTH, "total_t", "42")
+    assert [str(problem) for problem in data.validate(copy)] == [
+        "outcomes.csv:4:events_t: events_t must be an integer between 0 and total_t (42); found 45"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("12.5", "events_t must be an integer >= 0; found '12.5'"),
+        ("abc", "events_t must be an integer >= 0; found 'abc'"),
+    ],
+)
+def test_type_messages(copy: Path, raw: str, message: str):
+    set_cell(copy, "outcomes.csv", ALPHA_LIVE_BIRTH, "events_t", raw)
+    assert [problem.message for problem in data.validate(copy)] == [message]
+
+
+def test_prisma_message_shows_the_sum(copy: Path):
+    set_cell(copy, "prisma.csv", 9, "count", "4")
+    (problem,) = data.validate(copy)
+    assert problem.message == (
+        "count of included must equal full_text - excluded_full_text = 20 - 17 = 3; found 4"
+    )
+
+
+def test_several_problems_are_all_reported(copy: Path):
+    set_cell(copy, "studies.csv", 2, "randomised", "maybe")
+    set_cell(copy, "outcomes.csv", ALPHA_LIVE_BIRTH, "events_t", "25")
+    set_cell(copy, "outcomes.csv", BETA_ADVERSE, "events_t", "3")
+    drop_row(copy, "risk_of_bias.csv", 4)
+    set_cell(copy, "reported.csv", 3, "model", "mixed")
+    assert locations(data.validate(copy)) == [
+        "studies.csv:2:randomised",
+        "outcomes.csv:4:events_t",
+        f"outcomes.csv:{BETA_ADVERSE}:events_t",
+        "risk_of_bias.csv:1:-",
+        "reported.csv:3:model",
+    ]
+
+
+def test_empty_folder_reports_every_file_missing(tmp_path: Path):
+    assert locations(data.validate(tmp_path)) == [f"{name}.csv:1:-" for name in data.FILES]
+
+
+# --------------------------------------------------------------------------- load and Review
+
+
+def test_load_raises_data_error_listing_every_problem(copy: Path):
+    set_cell(copy, "outcomes.csv", ALPHA_LIVE_BIRTH, "events_t", "25")
+    set_cell(copy, "reported.csv", 2, "measure", "HR")
+    with pytest.raises(data.DataError) as raised:
+        data.load(copy)
+    assert isinstance(raised.value, ValueError)
+    assert locations(raised.value.problems) == ["outcomes.csv:4:events_t", "reported.csv:2:measure"]
+    assert "outcomes.csv:4:events_t: " in str(raised.value)
+    assert "reported.csv:2:measure: " in str(raised.value)
+
+
+def test_binary_columns_types_and_order():
+    table = data.load(VALID).binary("live_birth")
+    assert list(table.columns[:7]) == ["study", "study_id", "year", *data.BINARY_VALUES]
+    assert data.BINARY_VALUES == ("events_t", "total_t", "events_c", "total_c")
+    assert {*data.DESIGN_COLUMNS} <= set(table.columns)
+    assert all(str(table[column].dtype) == "int64" for column in ["year", *data.BINARY_VALUES])
+    assert table["study"].tolist() == ["Alpha 2001", "Beta 2005", "Gamma 2009"]
+    assert table.loc[2, ["events_t", "total_t", "events_c", "total_c"]].tolist() == [14, 20, 10, 21]
+
+
+def test_binary_skips_rows_not_extracted():
+    review = data.load(VALID)
+    assert review.binary("live_birth_primary")["study_id"].tolist() == ["beta2005"]
+    assert review.binary("adverse_reaction")["study_id"].tolist() == ["alpha2001"]
+
+
+def test_binary_alternative_rows_and_denominator():
+    review = data.load(VALID)
+    every = review.binary("live_birth", main_only=False)
+    assert every["denominator"].tolist() == ["itt", "itt", "itt", "pregnant"]
+    assert review.binary("live_birth", main_only=False, denominator="pregnant")["total_t"].tolist() == [17]
+
+
+def test_continuous_columns_and_types():
+    table = data.load(VALID).continuous("birth_weight")
+    assert list(table.columns[3:9]) == list(data.CONTINUOUS_VALUES)
+    assert str(table["n_t"].dtype) == "int64"
+    assert str(table["sd_t"].dtype) == "float64"
+    assert table["study"].tolist() == ["Alpha 2001", "Gamma 2009"]
+
+
+def test_outcome_of_the_wrong_type_is_refused():
+    review = data.load(VALID)
+    with pytest.raises(ValueError, match="binary outcome"):
+        review.binary("birth_weight")
+    with pytest.raises(ValueError, match="continuous outcome"):
+        review.continuous("live_birth")
+    with pytest.raises(ValueError, match="outcome must be one of"):
+        review.missing("live_births")
+
+
+def test_missing_lists_studies_left_out_and_why():
+    table = data.load(VALID).missing("adverse_reaction")
+    assert table["study"].tolist() == ["Beta 2005", "Gamma 2009"]
+    assert table["status"].tolist() == ["not_reported", "not_found"]
+    assert data.load(VALID).missing("live_birth").empty
+
+
+def test_reported_row():
+    review = data.load(VALID)
+    row = review.reported_row("birth_weight")
+    assert (row["measure"], row["model"], row["estimate"], row["k"]) == ("MD", "random", 152.10, 2)
+    with pytest.raises(KeyError):
+        review.reported_row("no_such_analysis")
+
+
+# --------------------------------------------------------------------------- find_data_dir
+
+
+def test_find_data_dir_walks_up_from_a_subfolder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    shutil.copytree(VALID, tmp_path / "data")
+    (tmp_path / "book" / "chapters").mkdir(parents=True)
+    monkeypatch.delenv("METARMC_DATA", raising=False)
+    monkeypatch.chdir(tmp_path / "book" / "chapters")
+    assert data.find_data_dir() == tmp_path.resolve() / "data"
+    assert len(data.load().studies) == 3
+
+
+def test_find_data_dir_env_var_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("METARMC_DATA", str(VALID))
+    monkeypatch.chdir(tmp_path)
+    assert data.find_data_dir() == VALID
+
+
+def test_find_data_dir_falls_back_to_the_package_parent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("METARMC_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert data.find_data_dir() == Path(data.__file__).resolve().parent.parent / "data"
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_cli_validate_valid_folder():
+    result = run_cli("validate", str(VALID))
+    assert result.returncode == 0
+    assert result.stdout == "data_valid/ is valid: 3 studies, 17 outcome rows\n"
+
+
+def test_cli_validate_prints_each_problem_and_exits_1(copy: Path):
+    set_cell(copy, "outcomes.csv", ALPHA_LIVE_BIRTH, "events_t", "25")
+    drop_row(copy, "risk_of_bias.csv", 4)
+    result = run_cli("validate", str(copy))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        "outcomes.csv:4:events_t: events_t must be an integer between 0 and total_t (20); found 25"
+    )
+    assert lines[1].startswith("risk_of_bias.csv:1:-: ")
+    assert len(lines) == 2
