@@ -158,7 +158,7 @@ BREAKS = {
     "duplicate study id": (lambda d: append_copy(d, "studies.csv", 3), "studies.csv:5:study_id"),
     "duplicate outcome row": (
         lambda d: append_copy(d, "outcomes.csv", GAMMA_LIVE_BIRTH_PREGNANT),
-        "outcomes.csv:19:denominator",
+        "outcomes.csv:19:derivation",
     ),
     "two main rows": (
         lambda d: set_cell(d, "outcomes.csv", GAMMA_LIVE_BIRTH_PREGNANT, "main", "yes"),
