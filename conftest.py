@@ -1,0 +1,275 @@
+"""pytest wiring for the book: nbval over the MyST Markdown chapters in ``book/``.
+
+nbval only reads ``.ipynb`` files, but the chapters are MyST Markdown notebooks
+(``book/NAME.md``, front matter with ``jupytext``/``kernelspec``). With ``--nbval``
+(or ``--nbval-lax``) every such chapter is collected as an nbval notebook whose
+
+* code cells come from the ``.md`` itself (parsed by myst-nb, exactly as jupyter-book
+  reads it), and whose
+* expected outputs come from the committed, executed copy ``tests/golden/NAME.ipynb``
+  (written by ``make golden``, i.e. ``tools/regen_golden.py``).
+
+The kernel is the Python of the environment running pytest, started with ``book/`` as its
+working directory, as jupyter-book runs the chapters. A golden copy that is missing, was
+never executed, or whose code cells differ from the ``.md`` gives one failing test with a
+"regenerate with `make golden`" message instead of a cell-by-cell comparison.
+
+Comparison is nbval's: ``text/plain``, ``text/html``, streams and glued values
+(``application/papermill.record/text/plain``) are compared after the regexes of
+``tests/golden/sanitize.cfg`` (used by default; ``--nbval-sanitize-with`` overrides);
+images are never compared.
+
+Written against nbval 0.11.0 (pinned in requirements.txt): ``_collect_cells`` mirrors
+``nbval.plugin.IPyNbFile.collect``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from collections import defaultdict
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbval.kernel import CURRENT_ENV_KERNEL_NAME, RunningKernel
+from nbval.plugin import (
+    IPyNbCell,
+    IPyNbFile,
+    find_comment_markers,
+    find_metadata_tags,
+)
+
+ROOT = Path(__file__).resolve().parent
+REGENERATE = "regenerate with `make golden`"
+
+# nbval would otherwise collect the golden copies themselves (with --nbval, any .ipynb).
+collect_ignore_glob = ["tests/golden/*", ".venv/*", "_build/*"]
+
+# Output MIME types never compared (pixels differ across machines/library versions) and
+# dropped from the golden copies. Glued values carry myst-nb's prefix.
+GLUE_PREFIX = "application/papermill.record/"
+_IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml", "application/pdf")
+IMAGE_KEYS = _IMAGE_MIMES + tuple(GLUE_PREFIX + m for m in _IMAGE_MIMES)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "slow: starts Jupyter kernels or subprocesses (still part of the default run)"
+    )
+
+
+# --------------------------------------------------------------------------- chapters
+def _front_matter(text: str) -> dict:
+    import yaml
+
+    lines = text.splitlines()
+    if not lines or not lines[0].startswith("---"):
+        return {}
+    body = []
+    for line in lines[1:]:
+        if line.startswith("---") or line.startswith("..."):
+            break
+        body.append(line)
+    else:
+        return {}
+    try:
+        meta = yaml.safe_load("\n".join(body))
+    except yaml.YAMLError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def is_chapter(path: Path) -> bool:
+    """A ``book/*.md`` file that is an executable notebook (jupyter-book would run it)."""
+    path = Path(path)
+    if path.suffix != ".md" or path.parent.name != "book":
+        return False
+    from myst_nb.core.read import is_myst_markdown_notebook
+
+    text = path.read_text(encoding="utf8")
+    return "kernelspec" in _front_matter(text) or is_myst_markdown_notebook(text)
+
+
+def chapters(root: Path = ROOT) -> list[Path]:
+    return sorted(p for p in (Path(root) / "book").glob("*.md") if is_chapter(p))
+
+
+def golden_path(md_path: Path) -> Path:
+    """``<root>/book/NAME.md`` -> ``<root>/tests/golden/NAME.ipynb``."""
+    md_path = Path(md_path)
+    return md_path.parent.parent / "tests" / "golden" / (md_path.stem + ".ipynb")
+
+
+def read_chapter(md_path: Path) -> nbformat.NotebookNode:
+    """The chapter as myst-nb (and so jupyter-book) reads it: a v4 notebook, no outputs."""
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    md_path = Path(md_path)
+    return read_myst_markdown_notebook(md_path.read_text(encoding="utf8"), path=str(md_path))
+
+
+def _code_cells(nb) -> list:
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def _norm(source: str) -> str:
+    return "\n".join(line.rstrip() for line in source.strip("\n").splitlines())
+
+
+def merge_golden(md_path: Path):
+    """Return ``(notebook, problem)``: the chapter's cells with the golden copy's outputs,
+    or ``(None, message)`` when the golden copy cannot be trusted."""
+    md_path = Path(md_path)
+    gpath = golden_path(md_path)
+    rel = f"tests/golden/{gpath.name}"
+    try:
+        nb = read_chapter(md_path)
+    except Exception as exc:  # a MyST syntax error is the chapter's fault, say so
+        return None, f"{md_path.name}: could not be read as a MyST notebook: {exc}"
+    if not gpath.exists():
+        return None, (
+            f"golden copy missing: {rel} does not exist for book/{md_path.name}; "
+            f"{REGENERATE} and commit it"
+        )
+    try:
+        golden = nbformat.read(str(gpath), as_version=4)
+    except Exception as exc:
+        return None, f"golden copy unreadable: {rel}: {exc}; {REGENERATE}"
+
+    md_cells, gold_cells = _code_cells(nb), _code_cells(golden)
+    for i, (m, g) in enumerate(zip(md_cells, gold_cells)):
+        if _norm(m.source) != _norm(g.source):
+            diff = "\n".join(
+                difflib.unified_diff(
+                    _norm(g.source).splitlines(),
+                    _norm(m.source).splitlines(),
+                    f"{rel} (code cell {i})",
+                    f"book/{md_path.name} (code cell {i})",
+                    lineterm="",
+                )
+            )
+            return None, (
+                f"golden copy stale: code cell {i} of book/{md_path.name} differs from "
+                f"{rel}; {REGENERATE}, then read the diff\n{diff}"
+            )
+    if len(md_cells) != len(gold_cells):
+        return None, (
+            f"golden copy stale: book/{md_path.name} has {len(md_cells)} code cells, "
+            f"{rel} has {len(gold_cells)}; {REGENERATE}, then read the diff"
+        )
+    if md_cells and (
+        any(g.get("execution_count") is None for g in gold_cells)
+        or not any(g.get("outputs") for g in gold_cells)
+    ):
+        return None, (
+            f"golden copy unexecuted: {rel} has code cells that were never run "
+            f"or no outputs at all; {REGENERATE}"
+        )
+    for m, g in zip(md_cells, gold_cells):
+        m.outputs = g.get("outputs", [])
+        m.execution_count = g.get("execution_count")
+    return nb, None
+
+
+# --------------------------------------------------------------------------- pytest items
+class GoldenProblem(Exception):
+    pass
+
+
+class GoldenCheckItem(pytest.Item):
+    """Stands in for a chapter's cells when its golden copy cannot be used."""
+
+    def __init__(self, *, message: str, **kwargs):
+        super().__init__(**kwargs)
+        self.message = message
+
+    def runtest(self):
+        raise GoldenProblem(self.message)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, GoldenProblem):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, 0, f"{self.path.name}::golden copy"
+
+
+class MystChapterFile(IPyNbFile):
+    """nbval's notebook collector, fed from ``book/NAME.md`` + ``tests/golden/NAME.ipynb``."""
+
+    golden_problem: str | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # nbval skips png/jpeg only without --nbdime; never compare any image here.
+        self.skip_compare = tuple(dict.fromkeys(self.skip_compare + IMAGE_KEYS))
+
+    def setup(self):
+        if self.golden_problem is not None:
+            return  # nothing to run: no kernel
+        opt = self.config.option
+        kernel_name = opt.nbval_kernel_name or CURRENT_ENV_KERNEL_NAME
+        self.kernel = RunningKernel(
+            kernel_name,
+            cwd=str(self.path.parent),  # book/, like jupyter-book
+            startup_timeout=opt.nbval_kernel_startup_timeout,
+        )
+        self.setup_sanitize_files()
+        if getattr(opt, "cov_source", None):
+            from nbval.cover import setup_coverage
+
+            setup_coverage(self.config, self.kernel, getattr(self, "fspath", None))
+
+    def get_sanitize_files(self):
+        given = self.config.option.nbval_sanitize_with
+        if given is not None:
+            return [given]
+        default = golden_path(self.path).parent / "sanitize.cfg"
+        return [str(default)] if default.exists() else []
+
+    def collect(self):
+        nb, problem = merge_golden(self.path)
+        if problem is not None:
+            self.golden_problem = problem
+            yield GoldenCheckItem.from_parent(self, name="golden copy", message=problem)
+            return
+        self.nb = nb
+        yield from self._collect_cells()
+
+    def _collect_cells(self):
+        # Same as nbval.plugin.IPyNbFile.collect (0.11.0) after the notebook is read.
+        cell_num = 0
+        for cell in self.nb.cells:
+            if cell.cell_type != "code":
+                continue
+            with warnings.catch_warnings(record=True) as ws:
+                options = defaultdict(bool, find_metadata_tags(cell.metadata))
+                comment_opts = dict(find_comment_markers(cell.source))
+            loc = "%s:Cell %d" % (self.path, cell_num)
+            if set(comment_opts) & set(options):
+                warnings.warn_explicit(
+                    "Overlapping options from comments and metadata, using options "
+                    "from comments: %s" % str(set(comment_opts) & set(options)),
+                    category=UserWarning,
+                    filename=loc,
+                    lineno=0,
+                )
+            for w in ws:
+                warnings.warn_explicit(str(w.message), category=UserWarning, filename=loc, lineno=0)
+            options.update(comment_opts)
+            options.setdefault("check", self.compare_outputs)
+            yield IPyNbCell.from_parent(
+                self, name="Cell %d" % cell_num, cell_num=cell_num, cell=cell, options=options
+            )
+            cell_num += 1
+
+
+def pytest_collect_file(file_path, parent):
+    opt = parent.config.option
+    if not (getattr(opt, "nbval", False) or getattr(opt, "nbval_lax", False)):
+        return None
+    if is_chapter(file_path):
+        return MystChapterFile.from_parent(parent, path=file_path)
+    return None

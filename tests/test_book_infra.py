@@ -1,0 +1,293 @@
+"""The book's build and test machinery: golden outputs, nbval over MyST chapters, cache keys.
+
+These tests work on copies of the book in a temporary folder, never on the repository.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTER = "01-introduction"  # the chapter that shows reported.csv's live-birth OR as printed
+TIMEOUT = 600
+
+IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "_build", ".ipynb_checkpoints")
+
+
+def copy_book(dest: Path, *extra: str) -> Path:
+    """Copy what `pytest book --nbval` needs (plus `extra` paths) into dest."""
+    for rel in ("book", "tests/golden", "data", *extra):
+        shutil.copytree(ROOT / rel, dest / rel, ignore=IGNORE)
+    shutil.copy2(ROOT / "conftest.py", dest / "conftest.py")
+    return dest
+
+
+def run(args, cwd: Path, timeout: int = TIMEOUT) -> subprocess.CompletedProcess:
+    # METARMC_DATA would point metarmc.find_data_dir away from the copy's data/
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PYTEST_") and k != "METARMC_DATA"}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def run_nbval(root: Path, target: str = f"book/{CHAPTER}.md") -> subprocess.CompletedProcess:
+    return run(
+        [sys.executable, "-m", "pytest", str(root / target), "--nbval", "-p", "no:cacheprovider",
+         "--rootdir", str(root), "--color=no", "-q"],
+        cwd=root,
+    )
+
+
+def output(proc: subprocess.CompletedProcess) -> str:
+    return proc.stdout + proc.stderr
+
+
+def golden_text(root: Path) -> str:
+    nb = nbformat.read(str(root / "tests" / "golden" / f"{CHAPTER}.ipynb"), as_version=4)
+    return nbformat.writes(nb)
+
+
+def mutate_reported_live_birth_or(data_dir: Path) -> tuple[str, str]:
+    """Add 0.01 to the paper's live-birth OR in reported.csv; return (old, new) as printed."""
+    path = data_dir / "reported.csv"
+    rows = list(csv.DictReader(path.open(newline="", encoding="utf8")))
+    fields = list(rows[0].keys())
+    (row,) = [r for r in rows if r["analysis"] == "live_birth"]
+    old = row["estimate"]
+    decimals = len(old.split(".")[1]) if "." in old else 0
+    new = f"{float(old) + 0.01:.{max(decimals, 2)}f}"
+    row["estimate"] = new
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf8")
+    return old, new
+
+
+# --------------------------------------------------------------------------- (a) mutation proof
+@pytest.mark.slow
+def test_unchanged_copy_passes_nbval(tmp_path):
+    root = copy_book(tmp_path)
+    proc = run_nbval(root)
+    assert proc.returncode == 0, output(proc)
+    assert re.search(r"\b\d+ passed\b", proc.stdout), output(proc)
+
+
+@pytest.mark.slow
+def test_changed_data_value_fails_nbval(tmp_path):
+    """A number the chapter shows, changed in data/, must make the golden comparison fail."""
+    root = copy_book(tmp_path)
+    old, new = mutate_reported_live_birth_or(root / "data")
+    assert f"'{old}'" in golden_text(root), (
+        f"the golden copy of {CHAPTER} no longer shows the live-birth OR {old!r}: "
+        "point this test at a value a chapter displays"
+    )
+    proc = run_nbval(root)
+    assert proc.returncode == 1, output(proc)
+    assert "Cell outputs differ" in proc.stdout, output(proc)
+    assert new in proc.stdout, output(proc)
+
+
+# --------------------------------------------------------------------------- (b) golden checks
+def _edit_golden(root: Path, how: str) -> None:
+    gpath = root / "tests" / "golden" / f"{CHAPTER}.ipynb"
+    if how == "missing":
+        gpath.unlink()
+        return
+    nb = nbformat.read(str(gpath), as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    if how == "stale":
+        code[-1].source += "\nprint('an edit the chapter does not have')"
+    elif how == "extra-cell":
+        nb.cells.append(nbformat.v4.new_code_cell("1 + 1", execution_count=99))
+    elif how == "unexecuted":
+        for c in code:
+            c.outputs, c.execution_count = [], None
+    nbformat.write(nb, str(gpath))
+
+
+@pytest.mark.parametrize(
+    "how, word",
+    [("missing", "missing"), ("stale", "stale"), ("extra-cell", "stale"),
+     ("unexecuted", "unexecuted")],
+)
+def test_unusable_golden_fails_with_regenerate_message(tmp_path, how, word):
+    root = copy_book(tmp_path)
+    _edit_golden(root, how)
+    proc = run_nbval(root)
+    assert proc.returncode == 1, output(proc)
+    assert f"golden copy {word}" in proc.stdout, output(proc)
+    assert "regenerate with `make golden`" in proc.stdout, output(proc)
+    # one failing check stands in for the cells: no kernel, no cell items
+    assert "1 failed" in proc.stdout and "Cell 0" not in proc.stdout, output(proc)
+    if how == "stale":
+        assert "an edit the chapter does not have" in proc.stdout  # the diff is shown
+
+
+def test_plain_markdown_is_not_a_chapter(tmp_path):
+    root = copy_book(tmp_path)
+    (root / "book" / "notes.md").write_text("# Notes\n\nNo code here.\n")
+    proc = run(
+        [sys.executable, "-m", "pytest", str(root / "book"), "--nbval", "-p", "no:cacheprovider",
+         "--rootdir", str(root), "--collect-only", "-q"],
+        cwd=root,
+    )
+    assert proc.returncode == 0, output(proc)
+    assert "notes.md" not in proc.stdout
+    assert f"book/{CHAPTER}.md::Cell 0" in proc.stdout
+
+
+@pytest.mark.slow
+def test_regenerated_golden_passes_and_is_stable(tmp_path):
+    """tools/regen_golden.py writes what is committed, and the nbval check accepts it."""
+    root = copy_book(tmp_path)
+    gpath = root / "tests" / "golden" / f"{CHAPTER}.ipynb"
+    committed = gpath.read_text()
+    gpath.unlink()
+    regen = [sys.executable, str(ROOT / "tools" / "regen_golden.py"), "--root", str(root)]
+    proc = run(regen, cwd=root)
+    assert proc.returncode == 0, output(proc)
+    first = gpath.read_text()
+
+    def cells(text):  # what the tests compare; notebook metadata names the Python version
+        nb = nbformat.reads(text, as_version=4)
+        return [(c.source, c.outputs) for c in nb.cells if c.cell_type == "code"]
+
+    assert cells(first) == cells(committed), (
+        f"tests/golden/{CHAPTER}.ipynb is not what `make golden` writes now: regenerate it"
+    )
+    assert "image/png" not in first
+    proc = run_nbval(root)
+    assert proc.returncode == 0, output(proc)
+
+
+def test_images_are_not_compared_and_addresses_are_masked():
+    sys.path.insert(0, str(ROOT))
+    try:
+        import conftest as book_conftest
+    finally:
+        sys.path.remove(str(ROOT))
+    from nbval.plugin import get_sanitize_patterns
+
+    for key in ("image/png", "image/svg+xml", "application/papermill.record/image/png"):
+        assert key in book_conftest.IMAGE_KEYS
+    patterns = get_sanitize_patterns((ROOT / "tests" / "golden" / "sanitize.cfg").read_text())
+    def sanitize(text):
+        for regex, replace in patterns:
+            text = re.sub(regex, replace, text)
+        return text
+
+    assert sanitize("<matplotlib.lines.Line2D at 0x7f3a2b1c0d90>") == (
+        "<matplotlib.lines.Line2D at 0xADDRESS>"
+    )
+    # a warning names the cell's file after the kernel's pid
+    assert sanitize("/tmp/ipykernel_10882/2602298445.py:2: UserWarning: careful") == (
+        sanitize("/tmp/ipykernel_4411/2602298445.py:2: UserWarning: careful")
+    )
+    assert sanitize("estimate 2.24") == "estimate 2.24"  # numbers are left alone
+
+
+# --------------------------------------------------------------------------- (c) inputs hash
+HASH = [sys.executable, str(ROOT / "tools" / "inputs_hash.py")]
+
+
+def _tree(tmp_path: Path) -> Path:
+    (tmp_path / "data" / "sub").mkdir(parents=True)
+    (tmp_path / "data" / "a.csv").write_text("x,y\n1,2\n")
+    (tmp_path / "data" / "sub" / "b.csv").write_text("z\n3\n")
+    (tmp_path / "metarmc").mkdir()
+    (tmp_path / "metarmc" / "__init__.py").write_text("X = 1\n")
+    return tmp_path
+
+
+def _hash(root: Path) -> str:
+    proc = run([*HASH, "--root", str(root)], cwd=root)
+    assert proc.returncode == 0, output(proc)
+    return proc.stdout.strip()
+
+
+def test_inputs_hash_follows_data_and_code(tmp_path):
+    root = _tree(tmp_path)
+    h0 = _hash(root)
+    assert re.fullmatch(r"[0-9a-f]{64}", h0)
+    assert _hash(root) == h0  # deterministic
+
+    (root / "metarmc" / "__pycache__").mkdir()
+    (root / "metarmc" / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"\0junk")
+    assert _hash(root) == h0  # bytecode is not an input
+
+    (root / "data" / "sub" / "b.csv").write_text("z\n4\n")
+    h1 = _hash(root)
+    assert h1 != h0  # a value in a nested data file
+    (root / "data" / "new.csv").write_text("")
+    h2 = _hash(root)
+    assert h2 != h1  # a new (even empty) file
+    (root / "data" / "new.csv").rename(root / "data" / "renamed.csv")
+    assert _hash(root) != h2  # a rename
+    (root / "metarmc" / "__init__.py").write_text("X = 2\n")
+    assert _hash(root) not in {h0, h1, h2}  # the package's code
+
+
+def test_inputs_hash_check_and_write(tmp_path):
+    root = _tree(tmp_path)
+    rec = root / "_build" / ".inputs.sha256"
+    assert run([*HASH, "--root", str(root), "--check", str(rec)], cwd=root).returncode == 1
+    assert run([*HASH, "--root", str(root), "--write", str(rec)], cwd=root).returncode == 0
+    assert rec.read_text().strip() == _hash(root)
+    assert run([*HASH, "--root", str(root), "--check", str(rec)], cwd=root).returncode == 0
+    (root / "data" / "a.csv").write_text("x,y\n1,3\n")
+    proc = run([*HASH, "--root", str(root), "--check", str(rec)], cwd=root)
+    assert proc.returncode == 1 and "changed" in proc.stderr
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_makefile_clears_execution_cache_when_inputs_change(tmp_path):
+    """`make book` runs `make inputs-check` first: same inputs keep the cache, new ones drop it."""
+    root = tmp_path
+    shutil.copy2(ROOT / "Makefile", root / "Makefile")
+    shutil.copytree(ROOT / "tools", root / "tools", ignore=IGNORE)
+    _tree(root)
+    cache = root / "_build" / ".jupyter_cache"
+    doctrees = root / "_build" / ".doctrees"
+
+    def fill():
+        for d in (cache, doctrees):
+            d.mkdir(parents=True, exist_ok=True)
+            (d / "marker").write_text("executed earlier")
+
+    def inputs_check():
+        proc = run(["make", "--no-print-directory", "inputs-check", f"PY={sys.executable}"],
+                   cwd=root)
+        assert proc.returncode == 0, output(proc)
+        return proc.stdout
+
+    fill()
+    assert "clearing" in inputs_check()  # no record yet: start clean
+    assert not cache.exists() and not doctrees.exists()
+    assert (root / "_build" / ".inputs.sha256").exists()
+
+    fill()
+    assert "clearing" not in inputs_check()  # nothing changed: keep the cache
+    assert (cache / "marker").exists() and (doctrees / "marker").exists()
+
+    (root / "data" / "a.csv").write_text("x,y\n1,999\n")  # a data edit
+    assert "clearing" in inputs_check()
+    assert not cache.exists() and not doctrees.exists()
+
+    fill()
+    (root / "metarmc" / "__init__.py").write_text("X = 3\n")  # a code edit
+    assert "clearing" in inputs_check()
+    assert not cache.exists()

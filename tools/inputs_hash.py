@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Fingerprint the inputs of the book's outputs that jupyter-cache cannot see.
+
+jupyter-cache re-executes a chapter only when its code changes; a chapter's outputs also
+depend on the data in ``data/`` and on the ``metarmc`` package. This prints one SHA-256
+over every file under those folders (relative path and content; ``__pycache__`` and
+``*.pyc`` left out), so the Makefile can clear the execution cache when it changes.
+
+    python tools/inputs_hash.py                    # print the hash
+    python tools/inputs_hash.py --check FILE       # exit 0 if FILE holds the current hash, 1 if not
+    python tools/inputs_hash.py --write FILE       # store the current hash in FILE
+    python tools/inputs_hash.py --root DIR [PATH ...]   # other root / folders (default data metarmc)
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from pathlib import Path
+
+DEFAULT_PATHS = ("data", "metarmc")
+SKIP_DIRS = {"__pycache__"}
+SKIP_SUFFIXES = {".pyc", ".pyo"}
+
+
+def iter_files(root: Path, paths) -> list[Path]:
+    files = []
+    for rel in paths:
+        base = root / rel
+        if base.is_file():
+            files.append(base)
+            continue
+        for p in base.rglob("*"):
+            if p.is_file() and not (SKIP_DIRS & set(p.relative_to(root).parts)) \
+                    and p.suffix not in SKIP_SUFFIXES:
+                files.append(p)
+    return sorted(set(files), key=lambda p: p.relative_to(root).as_posix())
+
+
+def inputs_hash(root: Path | str = ".", paths=DEFAULT_PATHS) -> str:
+    root = Path(root)
+    total = hashlib.sha256()
+    for p in iter_files(root, paths):
+        data = p.read_bytes()
+        total.update(p.relative_to(root).as_posix().encode("utf8") + b"\0")
+        total.update(str(len(data)).encode() + b"\0")
+        total.update(hashlib.sha256(data).digest())
+    # A folder that does not exist counts as empty, but by name, so creating it changes the hash.
+    for rel in paths:
+        total.update(b"%s:%d\n" % (str(rel).encode("utf8"), (root / rel).exists()))
+    return total.hexdigest()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("paths", nargs="*", default=list(DEFAULT_PATHS),
+                    help="folders or files, relative to --root (default: data metarmc)")
+    ap.add_argument("--root", default=Path(__file__).resolve().parents[1], type=Path,
+                    help="repository root (default: this script's parent's parent)")
+    group = ap.add_mutually_exclusive_group()
+    group.add_argument("--check", metavar="FILE", type=Path,
+                       help="exit 1 if FILE is missing or holds another hash")
+    group.add_argument("--write", metavar="FILE", type=Path, help="write the hash to FILE")
+    args = ap.parse_args(argv)
+
+    current = inputs_hash(args.root, args.paths)
+    if args.check is not None:
+        try:
+            recorded = args.check.read_text().strip()
+        except FileNotFoundError:
+            print(f"inputs_hash: no recorded hash in {args.check}", file=sys.stderr)
+            return 1
+        if recorded != current:
+            print(f"inputs_hash: {' '.join(map(str, args.paths))} changed since {args.check} "
+                  "was written", file=sys.stderr)
+            return 1
+        return 0
+    if args.write is not None:
+        args.write.parent.mkdir(parents=True, exist_ok=True)
+        tmp = args.write.with_name(args.write.name + ".tmp")
+        tmp.write_text(current + "\n")
+        tmp.replace(args.write)
+        return 0
+    print(current)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
