@@ -52,7 +52,7 @@ book: $(STAMP)
 	$(JB) build . --builder html $(JB_FLAGS)
 	@echo "book: open $(BUILD)/html/index.html"
 
-test: $(STAMP)
+test: book
 	@$(PY) -c "import matplotlib.font_manager" >/dev/null
 	$(PY) -m pytest tests book --nbval --nbval-sanitize-with tests/golden/sanitize.cfg $(PYTEST_ARGS)
 
