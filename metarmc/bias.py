@@ -1,0 +1,126 @@
+"""Small-study effects: Egger's regression test and Duval & Tweedie's trim-and-fill.
+
+Both are **beyond RevMan** (RevMan 5 draws the funnel plot only) and both are weak with
+few studies: the Cochrane Handbook (§13.3.5.4) advises against tests with fewer than 10.
+They work on per-study effects ``yi`` (log scale for ratios) and variances ``vi``.
+
+References
+----------
+Egger M, Davey Smith G, Schneider M, Minder C (1997). Bias in meta-analysis detected by a
+simple, graphical test. BMJ 315:629-634.
+Duval S, Tweedie R (2000). Trim and fill: a simple funnel-plot-based method of testing and
+adjusting for publication bias in meta-analysis. Biometrics 56:455-463.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .distributions import t_p
+from .pooling import Pooled, pool_effects
+
+
+@dataclass(frozen=True)
+class EggerTest:
+    """Egger's test: the intercept of the regression of :math:`y_i/s_i` on :math:`1/s_i`."""
+
+    intercept: float
+    se: float
+    t: float
+    df: int
+    p: float
+
+    def __repr__(self) -> str:
+        return (f"EggerTest(intercept={self.intercept:.4g}, se={self.se:.4g}, "
+                f"t={self.t:.3f}, df={self.df}, p={self.p:.4g})")
+
+
+def egger_test(yi, vi) -> EggerTest:
+    """Egger's regression test for funnel-plot asymmetry.
+
+    Ordinary least squares of the standardised effect on precision,
+
+    .. math:: \\frac{y_i}{s_i} = \\beta_0 + \\beta_1 \\frac{1}{s_i} + \\varepsilon_i,
+
+    and a t test of :math:`\\beta_0 = 0` with :math:`k - 2` degrees of freedom. (This equals
+    metafor's ``regtest(..., model = "lm")``, whose slope on :math:`s_i` is :math:`\\beta_0`.)
+    """
+    yi, vi = np.asarray(yi, dtype=float), np.asarray(vi, dtype=float)
+    k = len(yi)
+    if k < 3:
+        raise ValueError(f"Egger's test needs at least 3 studies; got {k}")
+    se = np.sqrt(vi)
+    design = np.column_stack([np.ones(k), 1 / se])
+    coef, rss, *_ = np.linalg.lstsq(design, yi / se, rcond=None)
+    sigma2 = float(rss[0]) / (k - 2) if rss.size else 0.0
+    cov = sigma2 * np.linalg.inv(design.T @ design)
+    intercept, intercept_se = coef[0], np.sqrt(cov[0, 0])
+    t = intercept / intercept_se
+    return EggerTest(float(intercept), float(intercept_se), float(t), k - 2, float(t_p(t, k - 2)))
+
+
+@dataclass(frozen=True, repr=False)
+class TrimAndFill:
+    """Result of trim-and-fill: how many studies were imputed, on which side, and the adjusted pool."""
+
+    k0: int
+    side: str
+    filled: pd.DataFrame  # the imputed studies: yi, vi
+    adjusted: Pooled  # the pooled analysis of observed + imputed studies (arrays, log scale)
+
+    def __repr__(self) -> str:
+        return (f"TrimAndFill(k0={self.k0}, side={self.side!r}, "
+                f"adjusted estimate={float(self.adjusted.estimate):.4g} "
+                f"[{float(self.adjusted.ci_low):.4g}, {float(self.adjusted.ci_high):.4g}])")
+
+
+def _asymmetry_side(yi, vi) -> str:
+    """metafor's default: the slope of ``yi`` on ``sqrt(vi)`` (weights 1/vi) says which side lacks studies."""
+    se = np.sqrt(vi)
+    w = 1 / vi
+    design = np.column_stack([np.ones_like(se), se]) * np.sqrt(w)[:, None]
+    slope = np.linalg.lstsq(design, yi * np.sqrt(w), rcond=None)[0][1]
+    return "right" if slope < 0 else "left"
+
+
+def _l0(centred: np.ndarray) -> int:
+    """Duval & Tweedie's :math:`L_0 = (4 T_n - k(k+1)) / (2k - 1)`, rounded, at least 0.
+
+    :math:`T_n` is the sum of the ranks of :math:`|y_i - \\hat\\mu|` over the studies above
+    the pooled estimate (ties ranked by order of appearance).
+    """
+    k = len(centred)
+    ranks = np.empty(k)
+    ranks[np.argsort(np.abs(centred), kind="stable")] = np.arange(1, k + 1)
+    t_n = ranks[centred > 0].sum()
+    return max(0, int(np.round((4 * t_n - k * (k + 1)) / (2 * k - 1))))
+
+
+def trim_and_fill(yi, vi, model="fixed", tau2="DL", side=None, max_iter=100) -> TrimAndFill:
+    """Duval & Tweedie's trim-and-fill with the :math:`L_0` estimator (as metafor's ``trimfill``).
+
+    Studies are sorted so that the missing side is on the left; the :math:`k_0` most extreme
+    studies on the other side are trimmed and the pool re-estimated until :math:`k_0` is
+    stable; then the trimmed studies' mirror images :math:`2\\hat\\mu - y_i` are added and
+    everything is pooled with inverse-variance weights (fixed or random effects).
+    """
+    yi, vi = np.asarray(yi, dtype=float), np.asarray(vi, dtype=float)
+    side = side or _asymmetry_side(yi, vi)
+    sign = -1.0 if side == "right" else 1.0
+    order = np.argsort(sign * yi, kind="stable")
+    flipped, v_sorted = sign * yi[order], vi[order]
+    k, k0, previous = len(yi), 0, -1
+    for _ in range(max_iter):
+        if k0 == previous:
+            break
+        previous = k0
+        mu = float(pool_effects(flipped[: k - k0], v_sorted[: k - k0], model=model, tau2=tau2).estimate)
+        k0 = _l0(flipped - mu)
+    mirrored = sign * (2 * mu - flipped[k - k0:])
+    filled = pd.DataFrame({"yi": mirrored, "vi": v_sorted[k - k0:]})
+    adjusted = pool_effects(np.concatenate([yi, mirrored]), np.concatenate([vi, filled["vi"]]),
+                            model=model, tau2=tau2)
+    return TrimAndFill(k0=k0, side=side, filled=filled, adjusted=adjusted)
