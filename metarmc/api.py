@@ -256,6 +256,7 @@ def _study_table(df, pooled, back) -> pd.DataFrame:
     table["estimate"] = np.where(pooled.include, back(pooled.yi), np.nan)
     table["ci_low"] = np.where(pooled.include, back(pooled.yi - Z_95 * se), np.nan)
     table["ci_high"] = np.where(pooled.include, back(pooled.yi + Z_95 * se), np.nan)
+    table["se"] = np.where(pooled.include, se, np.nan)  # log scale for ratios
     table["weight"] = np.where(pooled.include, pooled.weight, 0.0)
     return table
 

@@ -21,6 +21,14 @@ import pandas as pd
 
 from .distributions import t_p
 from .pooling import Pooled, pool_effects
+from .results import MetaResult
+
+
+def study_effects(result: MetaResult) -> tuple[np.ndarray, np.ndarray]:
+    """Per-study effects ``yi`` (log scale for ratios) and variances ``vi`` of the estimable studies."""
+    studies = result.studies[result.studies["estimable"]]
+    yi = np.log(studies["estimate"]) if result.is_ratio else studies["estimate"]
+    return yi.to_numpy(float), studies["se"].to_numpy(float) ** 2
 
 
 @dataclass(frozen=True)
@@ -73,7 +81,7 @@ class TrimAndFill:
 
     def __repr__(self) -> str:
         return (f"TrimAndFill(k0={self.k0}, side={self.side!r}, "
-                f"adjusted estimate={float(self.adjusted.estimate):.4g} "
+                f"adjusted estimate (log scale for ratios)={float(self.adjusted.estimate):.4g} "
                 f"[{float(self.adjusted.ci_low):.4g}, {float(self.adjusted.ci_high):.4g}])")
 
 

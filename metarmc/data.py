@@ -131,7 +131,7 @@ VALUES = {"binary": BINARY_VALUES, "continuous": CONTINUOUS_VALUES}
 """The value columns an outcome of each type fills."""
 ALL_VALUES = (*BINARY_VALUES, *CONTINUOUS_VALUES)
 
-DENOMINATORS = ("itt", "pregnant", "per_protocol", "liveborn")
+DENOMINATORS = ("itt", "pregnant", "clinical_pregnancy", "per_protocol", "liveborn")
 STATUSES = ("extracted", "not_reported", "not_found")
 DERIVATIONS = ("reported", "derived_from_percent", "derived_from_arms", "secondary_source")
 ROB_DOMAINS = (

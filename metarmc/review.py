@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .api import meta_binary, meta_continuous
+from .formatting import p_value
 from .results import MetaResult
 
 #: The paper's I² threshold (percent) for switching from fixed to random effects.
@@ -149,3 +150,77 @@ def inclusion_check(studies: pd.DataFrame) -> pd.DataFrame:
     table = pd.DataFrame({"study": studies["label"], **checks})
     table["breaks"] = (table[list(CRITERIA)] == "breaks").sum(axis=1)
     return table
+
+
+def side_by_side(rep: Reproduction) -> pd.DataFrame:
+    """The paper's printed result and ours, one row per statistic (text, as printed/RevMan style)."""
+    printed, ours = rep.reported, rep.result
+    table = rep.table
+    n_t = int(table["total_t" if rep.analysis.kind == "binary" else "n_t"].sum()) if len(table) else 0
+    n_c = int(table["total_c" if rep.analysis.kind == "binary" else "n_c"].sum()) if len(table) else 0
+    rows = {
+        "Studies": (f"{int(printed['k'])}", f"{ours.k}" if ours else "0"),
+        "Women, IVIG": (f"{int(printed['n_t'])}", f"{n_t}"),
+        "Women, control": (f"{int(printed['n_c'])}", f"{n_c}"),
+        "Model": (printed["model"], ours.model if ours else ""),
+        analysis_measure(rep.analysis): (f"{printed['estimate']:.2f}", f"{ours.estimate:.2f}" if ours else ""),
+        "95% CI": (f"{printed['ci_low']:.2f} to {printed['ci_high']:.2f}",
+                   f"{ours.ci_low:.2f} to {ours.ci_high:.2f}" if ours else ""),
+        "Z": (f"{printed['z']:.2f}", f"{abs(ours.z):.2f}" if ours else ""),
+        "P": (f"{printed['p']}", p_value(ours.p).removeprefix("P = ").removeprefix("P ") if ours else ""),
+        "I² (%)": (f"{printed['i2']:.0f}", f"{ours.i2:.0f}" if ours else ""),
+    }
+    return pd.DataFrame(rows, index=["Paper", "Ours"]).T
+
+
+def analysis_measure(analysis: Analysis) -> str:
+    """``OR (M-H)`` or ``MD (IV)``: the measure and method the paper names."""
+    return f"{analysis.measure} ({'M-H' if analysis.method == 'MH' else 'IV'})"
+
+
+def differences(rep: Reproduction, studies: pd.DataFrame) -> list[str]:
+    """Reasons, computed from the data, why our result can differ from the printed one."""
+    reasons = []
+    if len(rep.missing):
+        names = ", ".join(rep.missing["study"].drop_duplicates())
+        found = rep.result.k if rep.result else 0
+        reasons.append(f"The paper pooled {int(rep.reported['k'])} studies without saying which; numbers for this "
+                       f"outcome could be traced for {found} of the {len(studies)} included studies and not for "
+                       f"{names}.")
+    if len(rep.table):
+        not_itt = rep.table.loc[rep.table["denominator"] != "itt", "study"]
+        if len(not_itt):
+            reasons.append(f"For {', '.join(not_itt)} the counts are out of women who became pregnant, "
+                           "not all women randomised (the paper does not say which it used).")
+        derived = rep.table.loc[rep.table["derivation"] != "reported", "study"]
+        if len(derived):
+            reasons.append(f"For {', '.join(derived)} the counts are derived (from percentages or other "
+                           "arms' numbers) or come from a secondary source; see data/outcomes.csv.")
+        checks = inclusion_check(studies.set_index("label").loc[rep.table["study"]].reset_index())
+        breaking = checks.loc[checks["breaks"] > 0, "study"]
+        if len(breaking):
+            verb = "breaks" if len(breaking) == 1 else "break"
+            reasons.append(f"{', '.join(breaking)} {verb} the paper's own inclusion criteria (randomised, "
+                           "placebo-controlled, recurrent miscarriage) but is pooled here as in the paper.")
+    if rep.result is not None and rep.result.model != rep.reported["model"]:
+        reasons.append(f"The paper's I² rule picks a {rep.result.model}-effect model on our data "
+                       f"(I² = {rep.result.i2:.0f}%); the paper printed I² = {rep.reported['i2']:.0f}% "
+                       f"and used {rep.reported['model']} effects.")
+    return reasons
+
+
+def risk_of_bias(review) -> pd.DataFrame:
+    """Our RoB 1 judgments with the studies' labels: study, domain, judgment, support."""
+    labels = review.studies.set_index("study_id")["label"]
+    rob = review.risk_of_bias.assign(study=lambda d: d["study_id"].map(labels))
+    return rob[["study", "domain", "judgment", "support"]]
+
+
+def risk_of_bias_totals(review) -> pd.DataFrame:
+    """Per domain: how many studies we judge high / unclear risk, beside the paper's printed totals."""
+    ours = (review.risk_of_bias.groupby("domain")["judgment"].value_counts().unstack(fill_value=0)
+            .reindex(columns=["high", "unclear", "low"], fill_value=0))
+    paper = review.rob_paper_totals.set_index("domain")[["high", "unclear"]]
+    table = ours.join(paper, rsuffix="_paper").reindex(paper.index)
+    return table.rename(columns={"high": "high (ours)", "unclear": "unclear (ours)", "low": "low (ours)",
+                                 "high_paper": "high (paper)", "unclear_paper": "unclear (paper)"})
