@@ -54,7 +54,7 @@ book: $(STAMP)
 
 test: book
 	@$(PY) -c "import matplotlib.font_manager" >/dev/null
-	$(PY) -m pytest tests book --nbval --nbval-sanitize-with tests/golden/sanitize.cfg $(PYTEST_ARGS)
+	$(PY) -m pytest tests book metarmc --doctest-modules --nbval --nbval-sanitize-with tests/golden/sanitize.cfg $(PYTEST_ARGS)
 
 golden: $(STAMP)
 	$(PY) tools/regen_golden.py

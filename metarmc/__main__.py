@@ -53,6 +53,21 @@ def validate(args: argparse.Namespace) -> int:
     return 0
 
 
+@command(DATA_DIR, argument("--json", action="store_true", help="print a JSON list instead of the text table"))
+def audit(args: argparse.Namespace) -> int:
+    """Print the paper's reported results beside ours, with every consistency flag (flags are findings: exit 0)."""
+    from metarmc.audit import comparison_json, comparison_text, reproduced_vs_reported
+
+    try:
+        review = data.load(args.data_dir or data.find_data_dir())
+    except data.DataError as error:
+        print("\n".join(map(str, error.problems)), file=sys.stderr)
+        return 1
+    rows = reproduced_vs_reported(review)
+    print(comparison_json(rows) if args.json else comparison_text(rows))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser with one subparser per registered command."""
     main_parser = argparse.ArgumentParser(prog="python -m metarmc", description="The living review's commands.")

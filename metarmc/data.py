@@ -314,6 +314,16 @@ FILES: Mapping[str, FileSpec] = {
         },
         key=("analysis",),
     ),
+    "reported_facts": FileSpec(
+        {
+            "analysis": Column(required=True, choices=tuple(OUTCOMES)),
+            "quantity": Column(required=True),
+            "value": Column(required=True),  # kept as printed text: its decimals matter
+            "location": _REQUIRED,
+            "quote": _REQUIRED,
+        },
+        key=("analysis", "quantity", "location", "quote"),
+    ),
 }
 """Every data file (``<name>.csv``) and its columns, as ``data/README.md`` defines them."""
 
@@ -767,6 +777,7 @@ class Review:
     prisma: pd.DataFrame
     search: pd.DataFrame
     reported: pd.DataFrame
+    reported_facts: pd.DataFrame
     data_dir: Path
 
     def binary(self, outcome: str, main_only: bool = True, denominator: str | None = None) -> pd.DataFrame:

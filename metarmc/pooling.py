@@ -122,29 +122,35 @@ def _mh_risk_ratio(cells: Cells, include):
     return np.log(r / s), np.sqrt(var), s_ / s[..., None]
 
 
-def _mh_risk_difference(cells: Cells, include):
+def _mh_risk_difference(raw: Cells, corrected: Cells, include):
     """M-H risk difference with the Greenland-Robins variance (RevMan; metafor uses Sato's).
 
     .. math::
         RD_{MH} = \\frac{\\sum w_i RD_i}{\\sum w_i}, \\quad w_i = \\frac{n_{1i} n_{2i}}{N_i}, \\qquad
         SE^2(RD_{MH}) = \\frac{\\sum (a_i b_i n_{2i}^3 + c_i d_i n_{1i}^3)/(n_{1i} n_{2i} N_i^2)}
             {\\left(\\sum w_i\\right)^2}
+
+    A risk difference needs no zero-cell correction, so the estimate uses the ``raw`` tables;
+    only the variance uses the ``corrected`` ones (as R's meta documents for RevMan 5).
     """
-    a, b, c, d = cells
-    n1, n2, n = cells.n1, cells.n2, cells.n
-    w = include * n1 * n2 / n
-    total = study_sum(w)
-    rd = study_sum(w * (a / n1 - c / n2)) / total
+    w = include * raw.n1 * raw.n2 / raw.n
+    rd = study_sum(w * (raw.a / raw.n1 - raw.c / raw.n2)) / study_sum(w)
+    a, b, c, d = corrected
+    n1, n2, n = corrected.n1, corrected.n2, corrected.n
+    w_corrected = include * n1 * n2 / n
     j = include * (a * b * n2**3 + c * d * n1**3) / (n1 * n2 * n**2)
-    return rd, np.sqrt(study_sum(j)) / total, w / total[..., None]
+    return rd, np.sqrt(study_sum(j)) / study_sum(w_corrected), w / study_sum(w)[..., None]
 
 
-MANTEL_HAENSZEL = {"OR": _mh_odds_ratio, "RR": _mh_risk_ratio, "RD": _mh_risk_difference}
+def mantel_haenszel(cells: Cells, measure: str, include, raw: Cells | None = None):
+    """Mantel-Haenszel pooled estimate (log scale for OR/RR), its SE and weights (fractions).
 
-
-def mantel_haenszel(cells: Cells, measure: str, include):
-    """Mantel-Haenszel pooled estimate (log scale for OR/RR), its SE and weights (fractions)."""
-    return MANTEL_HAENSZEL[measure](cells, include)
+    ``cells`` are the zero-cell-corrected tables; the risk difference also needs the ``raw``
+    ones for its estimate (they default to ``cells``).
+    """
+    if measure == "RD":
+        return _mh_risk_difference(cells if raw is None else raw, cells, include)
+    return {"OR": _mh_odds_ratio, "RR": _mh_risk_ratio}[measure](cells, include)
 
 
 def peto(cells: Cells, include):
@@ -199,11 +205,13 @@ def _pool_binary(events_t, total_t, events_c, total_c, measure, method, model, t
     if method == "Peto":
         estimate, se, weight, yi, vi, q = peto(raw, include)
         return _finish(estimate, se, weight, yi, vi, q, include, "fixed", tau2, hksj, prediction)
+    raw = Cells(*(masked(x, include, 1.0) for x in raw))
     cells = zero_cell_corrected(raw)
-    cells = Cells(*(masked(x, include, 1.0) for x in cells))
     yi, vi = BINARY_EFFECTS[measure](cells)
+    if measure == "RD":  # no correction needed for the difference itself, only for its variance
+        yi = BINARY_EFFECTS["RD"](raw)[0]
     if method == "MH":
-        estimate, se, weight = mantel_haenszel(cells, measure, include)
+        estimate, se, weight = mantel_haenszel(cells, measure, include, raw)
     else:
         estimate, se, weight = inverse_variance(yi, vi, include)
     q = het.cochran_q(yi, vi, estimate, include)

@@ -18,7 +18,7 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTER = "01-introduction"  # the chapter that shows reported.csv's live-birth OR as printed
+CHAPTER = "01-introduction"  # the chapter that shows the pooled live-birth result
 TIMEOUT = 600
 
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "_build", ".ipynb_checkpoints")
@@ -59,22 +59,25 @@ def golden_text(root: Path) -> str:
     return nbformat.writes(nb)
 
 
-def mutate_reported_live_birth_or(data_dir: Path) -> tuple[str, str]:
-    """Add 0.01 to the paper's live-birth OR in reported.csv; return (old, new) as printed."""
-    path = data_dir / "reported.csv"
+def add_one_live_birth(data_dir: Path, study_id: str = "christiansen2015") -> None:
+    """One more live birth in the IVIG arm of a study's main live-birth row in outcomes.csv."""
+    path = data_dir / "outcomes.csv"
     rows = list(csv.DictReader(path.open(newline="", encoding="utf8")))
-    fields = list(rows[0].keys())
-    (row,) = [r for r in rows if r["analysis"] == "live_birth"]
-    old = row["estimate"]
-    decimals = len(old.split(".")[1]) if "." in old else 0
-    new = f"{float(old) + 0.01:.{max(decimals, 2)}f}"
-    row["estimate"] = new
+    (row,) = [r for r in rows if (r["study_id"], r["outcome"], r["main"]) == (study_id, "live_birth", "yes")]
+    row["events_t"] = str(int(row["events_t"]) + 1)
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
     path.write_text(buf.getvalue(), encoding="utf8")
-    return old, new
+
+
+def live_birth_text(data_dir: Path) -> str:
+    """The pooled live-birth result as the introduction glues it, computed from data_dir."""
+    from metarmc import formatting, review
+    from metarmc.data import load
+
+    return formatting.effect(review.reproduce(load(data_dir), "live_birth").result)
 
 
 # --------------------------------------------------------------------------- (a) mutation proof
@@ -88,11 +91,13 @@ def test_unchanged_copy_passes_nbval(tmp_path):
 
 @pytest.mark.slow
 def test_changed_data_value_fails_nbval(tmp_path):
-    """A number the chapter shows, changed in data/, must make the golden comparison fail."""
+    """One trial count changed in data/ must make the golden comparison fail, showing the new result."""
     root = copy_book(tmp_path)
-    old, new = mutate_reported_live_birth_or(root / "data")
-    assert f"'{old}'" in golden_text(root), (
-        f"the golden copy of {CHAPTER} no longer shows the live-birth OR {old!r}: "
+    old = live_birth_text(root / "data")
+    add_one_live_birth(root / "data")
+    new = live_birth_text(root / "data")
+    assert old != new and old in golden_text(root), (
+        f"the golden copy of {CHAPTER} no longer shows the pooled live-birth result {old!r}: "
         "point this test at a value a chapter displays"
     )
     proc = run_nbval(root)

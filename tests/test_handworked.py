@@ -98,3 +98,13 @@ def test_subgroup_without_estimable_study_has_no_subtotal():
                        "events_c": [1, 2, 0], "total_c": [10, 10, 10], "group": ["x", "x", "empty"]})
     res = meta_binary(df, subgroup="group")
     assert list(res.subgroups) == ["x"] and res.subgroup_df == 0 and math.isnan(res.subgroup_p)
+
+
+def test_risk_difference_with_a_zero_cell_corrects_only_the_variance():
+    # 3/20 vs 0/20: RD = 0.15 from the raw table. Variance from the corrected table
+    # (3.5, 17.5, 0.5, 20.5; n1 = n2 = 21): 3.5*17.5/21^3 + 0.5*20.5/21^3 = 71.5/9261.
+    df = pd.DataFrame({"study": ["Z"], "events_t": [3], "total_t": [20], "events_c": [0], "total_c": [20]})
+    for method in ("MH", "IV"):
+        res = meta_binary(df, measure="RD", method=method)
+        assert res.estimate == pytest.approx(0.15, rel=1e-12)
+        assert res.se == pytest.approx(math.sqrt(71.5 / 9261), rel=1e-12)
