@@ -4,7 +4,7 @@ Public names only; each lives in a module with one job (see DESIGN notes in the 
 """
 
 from .api import leave_one_out, meta_binary, meta_continuous
-from .audit import Flag, audit, audit_frame
+from .audit import Flag, audit_frame
 from .bias import egger_test, trim_and_fill
 from .data import load, validate
 from .pooling import Pooled, pool_binary, pool_effects
@@ -13,4 +13,4 @@ from .sensitivity import Scenario, influence, scenarios, standard_scenarios
 
 __all__ = ["meta_binary", "meta_continuous", "leave_one_out", "pool_binary", "pool_effects",
            "Pooled", "MetaResult", "load", "validate", "egger_test", "trim_and_fill",
-           "audit", "audit_frame", "Flag", "influence", "scenarios", "Scenario", "standard_scenarios"]
+           "audit_frame", "Flag", "influence", "scenarios", "Scenario", "standard_scenarios"]

@@ -210,7 +210,8 @@ def _analyse(df, subgroup, pool, options) -> MetaResult:
         if int(pooled.k) > 0:  # a subgroup with no estimable study has no subtotal
             parts[str(name)] = _result(part, pooled, measure, method, options)
     q, q_df, q_p = subgroup_differences(list(parts.values()))
-    return replace(overall, subgroups=parts, subgroup_q=q, subgroup_df=q_df, subgroup_p=q_p)
+    return replace(overall, subgroups=parts, subgroup_column=subgroup, subgroup_q=q, subgroup_df=q_df,
+                   subgroup_p=q_p)
 
 
 def subgroup_differences(results) -> tuple[float, int, float]:

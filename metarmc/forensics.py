@@ -419,7 +419,7 @@ class StudySets:
         return frame[["set", "departures", *frame.columns[:-2]]]
 
     def __repr__(self) -> str:
-        mode = "relaxed: unsourced studies may have any arm sizes" if self.relaxed else \
+        mode = "relaxed: studies with unknown counts may have fewer patients than Table 1 n" if self.relaxed else \
             "sourced arm sizes or Table 1 n"
         lines = [f"StudySets({self.analysis}: k={self.k}, n_t={self.n_t}, n_c={self.n_c}; {mode})",
                  f"  searched {self.n_subsets} subsets of {self.n_candidate_studies} studies, "
@@ -441,8 +441,9 @@ def fitting_study_sets(review, analysis: str, relax: bool = False) -> StudySets:
     relax : bool
         If False, a study whose counts are unknown has its sourced arm sizes (any row, any
         denominator, ``studies.csv``'s randomised/analysed arms) or its Table 1 n with a
-        free split. If True, such a study may have *any* arm sizes (each at least 1): only
-        the printed totals constrain them.
+        free split. If True, such a study may have any arm sizes (each at least 1) adding up
+        to at most its Table 1 n (or its largest sourced total, if larger): patients may be
+        missing from it, and only the printed totals fix how many.
 
     Returns
     -------
@@ -515,9 +516,12 @@ def _unknown_count_readings(review, analysis, study, relax, n_t, n_c) -> list[Ar
     """Arm sizes of a study whose counts are unknown: sourced sizes, Table 1 n, or (relaxed) any."""
     label, sid = study["label"], study["study_id"]
     table1 = None if pd.isna(study["n_table1"]) else int(study["n_table1"])
-    if relax:
-        return [Arms(label, sid, (1, n_t), (1, n_c), (2, n_t + n_c), source="any arm sizes (relaxed)")]
     whole = _whole_study_pairs(review, sid)
+    if relax:
+        largest = max([t + c for (t, c), _ in whole] + ([table1] if table1 is not None else []), default=None)
+        if largest is None:
+            return [Arms(label, sid, (1, n_t), (1, n_c), (2, n_t + n_c), source="any arm sizes (relaxed)")]
+        return [Arms.split(label, sid, largest, f"any arm sizes up to n={largest} (relaxed)", upto=True)]
     subgroup = SUBGROUP_TYPE.get(analysis)
     if subgroup is not None and study["rm_type"] != subgroup:
         if whole:

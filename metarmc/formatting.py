@@ -2,47 +2,67 @@
 
 from __future__ import annotations
 
-import math
+import numpy as np
 
+from .heterogeneity import i_squared
 from .results import MetaResult
 
 
 def p_value(p: float) -> str:
-    """RevMan's style: ``P < 0.00001``, else ``P = 0.04`` (3 decimals below 0.01, 5 below 0.001)."""
-    if math.isnan(p):
-        return "P not applicable"
-    if p < 0.00001:
-        return "P < 0.00001"
-    digits = 2 if p >= 0.01 else 3 if p >= 0.001 else 5
-    return f"P = {p:.{digits}f}"
+    """A P value as RevMan 5 prints it: ``P < 0.00001``, ``P < 0.0001``, ``P = 0.0007``, ``P = 0.04``.
+
+    Two decimals from 0.01 up, one significant digit from 0.0001 to 0.01, and below that
+    only the bounds ``< 0.0001`` and ``< 0.00001``.
+
+    Examples
+    --------
+    >>> p_value(0.2431), p_value(0.000667), p_value(0.0000049)
+    ('P = 0.24', 'P = 0.0007', 'P < 0.00001')
+    """
+    if not p >= 0:
+        raise ValueError(f"p must be a number between 0 and 1; got {p!r}")
+    for bound in ("0.00001", "0.0001"):
+        if p < float(bound):
+            return f"P < {bound}"
+    if p < 0.01:
+        return f"P = {np.format_float_positional(p, precision=1, fractional=False)}"
+    return f"P = {p:.2f}"
 
 
-def number(x: float, digits: int = 2) -> str:
-    """A number with fixed decimals, minus sign as a true minus."""
-    return f"{x:.{digits}f}".replace("-", "\u2212")
+def interval(estimate: float, low: float, high: float) -> str:
+    """``"1.93 [1.32, 2.82]"``: an estimate and its interval, two decimals as in RevMan."""
+    return f"{estimate:.2f} [{low:.2f}, {high:.2f}]"
 
 
-def interval(low: float, high: float, digits: int = 2) -> str:
-    """``[low, high]`` as in RevMan's forest plots."""
-    return f"[{number(low, digits)}, {number(high, digits)}]"
-
-
-def effect(result: MetaResult, digits: int = 2) -> str:
-    """``OR 1.93 (95% CI 1.32 to 2.82)`` for a pooled result."""
-    return (f"{result.measure} {number(result.estimate, digits)} "
-            f"(95% CI {number(result.ci_low, digits)} to {number(result.ci_high, digits)})")
+def effect(result: MetaResult) -> str:
+    """``OR 1.93 (95% CI 1.32 to 2.82)``: a pooled result for prose."""
+    return f"{result.measure} {result.estimate:.2f} (95% CI {result.ci_low:.2f} to {result.ci_high:.2f})"
 
 
 def heterogeneity(result: MetaResult) -> str:
-    """RevMan's heterogeneity line: ``Tau² = …; Chi² = …, df = … (P = …); I² = …%``."""
-    tau = f"Tau² = {result.tau2:.2f}; " if result.model == "random" else ""
+    """``Heterogeneity: Tau² = …; Chi² = …, df = … (P = …); I² = …%`` (Tau² if random effects)."""
     if result.q_df == 0:
-        return "Heterogeneity: not applicable"
-    return (f"Heterogeneity: {tau}Chi² = {result.q:.2f}, df = {result.q_df} "
-            f"({p_value(result.q_p)}); I² = {result.i2:.0f}%")
+        return "Heterogeneity: Not applicable"
+    tau2 = f"Tau\u00b2 = {result.tau2:.2f}; " if result.model == "random" else ""
+    return (f"Heterogeneity: {tau2}Chi\u00b2 = {result.q:.2f}, df = {result.q_df} "
+            f"({p_value(result.q_p)}); I\u00b2 = {result.i2:.0f}%")
 
 
 def overall_effect(result: MetaResult) -> str:
-    """RevMan's line for the test of the overall effect (a t test with HKSJ)."""
+    """``Test for overall effect: Z = … (P = …)`` (t with the Hartung-Knapp correction)."""
     statistic = "t" if result.hksj else "Z"
     return f"Test for overall effect: {statistic} = {abs(result.z):.2f} ({p_value(result.p)})"
+
+
+def subgroup_differences(result: MetaResult) -> str:
+    """``Test for subgroup differences: Chi² = …, df = … (P = …), I² = …%``.
+
+    .. math:: I^2 = \\max\\left(0, \\frac{Q - df}{Q}\\right) \\times 100
+
+    with Q the between-subgroup statistic (:func:`metarmc.heterogeneity.i_squared`).
+    """
+    if not result.subgroup_df:
+        return "Test for subgroup differences: Not applicable"
+    i2 = float(i_squared(result.subgroup_q, result.subgroup_df))
+    return (f"Test for subgroup differences: Chi\u00b2 = {result.subgroup_q:.2f}, "
+            f"df = {result.subgroup_df} ({p_value(result.subgroup_p)}), I\u00b2 = {i2:.0f}%")

@@ -22,7 +22,8 @@ from metarmc import meta_binary, meta_continuous  # noqa: E402
 from metarmc.data import ROB_DOMAINS  # noqa: E402
 from metarmc.plots import (forest_plot, funnel_plot, prisma_flow, rob_summary,  # noqa: E402
                            rob_traffic_light, summary_forest)
-from metarmc.plots.forest import format_p, ratio_scale  # noqa: E402
+from metarmc.formatting import p_value as format_p  # noqa: E402
+from metarmc.plots.forest import ratio_scale  # noqa: E402
 from metarmc.plots.rob import ROB_DOMAIN_NAMES, judgment_shares  # noqa: E402
 
 Z = 1.959963984540054

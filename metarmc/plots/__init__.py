@@ -1,1 +1,15 @@
-"""Plots: forest, funnel, risk of bias, PRISMA."""
+"""Plots: forest, funnel, risk of bias, PRISMA.
+
+Every function takes results or DataFrames (never file paths), draws with matplotlib only,
+and returns the :class:`~matplotlib.figure.Figure` it drew on. Pass ``ax=`` to draw into an
+existing axes; otherwise each function makes a new figure of the right size, created
+without pyplot (so it is shown once when it ends a notebook cell, can be ``glue``-d, and
+never needs closing). Nothing here calls ``plt.show()``.
+"""
+
+from .forest import forest_plot, summary_forest
+from .funnel import funnel_plot
+from .prisma import prisma_flow
+from .rob import rob_summary, rob_traffic_light
+
+__all__ = ["forest_plot", "summary_forest", "funnel_plot", "rob_traffic_light", "rob_summary", "prisma_flow"]

@@ -17,6 +17,8 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.font_manager import FontProperties
 
 #: The Okabe-Ito palette.
 OKABE_ITO = {
@@ -60,6 +62,21 @@ JUDGMENT_STYLE = {
 }
 #: Symbols are black: contrast of at least 5:1 on each of the three fills.
 SYMBOL_COLOUR = OKABE_ITO["black"]
+
+
+#: Measures text without a figure, at 100 dpi.
+_MEASURE_DPI = 100
+_MEASURE = RendererAgg(1, 1, _MEASURE_DPI)
+#: Hinted glyph widths vary by a few percent with the output dpi (72 to 600): allow 5%.
+_MEASURE_SLACK = 1.05
+
+
+def text_width(text: str, size: float = FONT_SIZE, bold: bool = False) -> float:
+    """Width of ``text`` in inches, as matplotlib will draw it at any usual dpi (widest line)."""
+    font = FontProperties(size=size, weight="bold" if bold else "normal")
+    widest = max(_MEASURE.get_text_width_height_descent(line, font, ismath=False)[0]
+                 for line in text.split("\n"))
+    return widest / _MEASURE_DPI * _MEASURE_SLACK
 
 
 def nice_ticks(low: float, high: float, log: bool) -> list[float]:
