@@ -68,6 +68,54 @@ def audit(args: argparse.Namespace) -> int:
     return 0
 
 
+@command(
+    argument("analysis", choices=("live_birth", "live_birth_primary", "live_birth_secondary", "miscarriage",
+                                  "adverse_reaction")),
+    DATA_DIR,
+    argument("--json", action="store_true", help="print the surviving tables as a JSON list"),
+    argument("--model", choices=("fixed", "random"), help="pool with this model (default: the printed one)"),
+    argument("--max-candidates", type=int,
+             help="exhaustive search up to this many candidates per set, else a sampled search of this many"),
+    argument("--set", type=int, help="reconstruct only the set of this rank (default: the --top most plausible)"),
+    argument("--top", type=int, default=3, help="how many of the most plausible sets to reconstruct"),
+    argument("--relax", action="store_true", help="let studies with unknown counts have fewer patients than Table 1 n"),
+    argument("--statistics", help="printed statistics to impose, e.g. estimate,ci (default: all printed)"),
+    argument("--event-totals", help="printed total events IVIG/control, e.g. 26/10, imposed too"),
+    argument("--limit", type=int, default=100, help="surviving tables to print (JSON) per set"),
+    argument("--workers", type=int, help="processes (default: the CPUs available)"),
+    argument("--seed", type=int, default=0, help="seed of a sampled search"),
+)
+def reconstruct(args: argparse.Namespace) -> int:
+    """Which unreported per-study tables are compatible with what the paper printed (study sets, then tables)."""
+    import json
+
+    from metarmc import forensics
+
+    try:
+        review = data.load(args.data_dir or data.find_data_dir())
+        sets = forensics.study_sets_for(review, args.analysis, args.relax)
+        ranks = [args.set] if args.set else range(1, min(args.top, len(sets)) + 1)
+        options = dict(model=args.model, max_candidates=args.max_candidates or forensics.MAX_CANDIDATES,
+                       workers=args.workers, seed=args.seed,
+                       statistics=forensics.statistics_arg(args.statistics) if args.statistics else None,
+                       event_totals=forensics.event_totals_arg(args.event_totals) if args.event_totals else None)
+        results = forensics.reconstruct_sets(review, args.analysis, sets, ranks, **options)
+    except (data.DataError, ValueError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps([dict(set=rank, **record) for rank, result in results
+                          for record in result.records(args.limit)], ensure_ascii=False, indent=1))
+        for rank, result in results:
+            print(f"set {rank}: {result.n_survivors} surviving tables ({'exhaustive' if result.exhaustive else 'sampled'}), "
+                  f"{min(args.limit, len(result.survivors))} printed", file=sys.stderr)
+        return 0
+    print(f"{args.analysis}: printed {forensics.Printed.from_reported(review.reported_row(args.analysis))}")
+    print(forensics.format_sets(sets))
+    print("\n".join(forensics.format_reconstruction(rank, result) for rank, result in results))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser with one subparser per registered command."""
     main_parser = argparse.ArgumentParser(prog="python -m metarmc", description="The living review's commands.")

@@ -882,3 +882,18 @@ class Review:
             ["study", "denominator"], key=lambda text: text.str.casefold(), kind="stable"
         )
         return by_label.reset_index(drop=True)
+
+
+def changelog_dates(data_dir=None) -> dict[str, str]:
+    """The date of the last data change and of the last search, read from ``CHANGELOG.md``.
+
+    The last change is the newest ``## YYYY-MM-DD: ...`` heading; the last search is the newest
+    ``Last search for trial reports: YYYY-MM-DD`` line. Raises ``ValueError`` if either is absent.
+    """
+    text = (Path(data_dir or find_data_dir()) / "CHANGELOG.md").read_text(encoding="utf8")
+    dates = {"last_change": re.findall(r"^## (\d{4}-\d{2}-\d{2})", text, flags=re.M),
+             "last_search": re.findall(r"Last search for trial reports: (\d{4}-\d{2}-\d{2})", text)}
+    missing = [name for name, found in dates.items() if not found]
+    if missing:
+        raise ValueError(f"CHANGELOG.md: no {' or '.join(missing)} date found")
+    return {name: max(found) for name, found in dates.items()}

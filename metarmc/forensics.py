@@ -37,11 +37,20 @@ tested, and the survivor set, its count and the per-study ranges are exact. Othe
 completed by *every* table of the last one; survivors found are genuine, but counts and
 ranges are only lower bounds (the result says which).
 
+What is never enumerated, because it provably cannot survive: arm sizes that do not add up
+to the printed totals (each study's sizes are narrowed by :func:`fitted`, and configurations
+are built only from partial choices the other studies can complete), events that do not add
+up to printed event totals, and everything when the imposed printed values contradict each
+other whatever the data (:meth:`Printed.contradiction`). Bounds on the pooled estimate are
+not used: sound ones need the per-study Mantel-Haenszel summands, which
+:mod:`metarmc.pooling` keeps inside :func:`~metarmc.pooling._mh_odds_ratio`.
+
 Speed: a cheap first pass (the M-H fixed estimate, its CI, Z and P from
 :func:`metarmc.pooling._mh_odds_ratio`, and I² from Cochran's Q, computed with the engine's
-own functions) discards candidates that cannot match, with a tolerance wider than the final
-test's; the few that remain are pooled in full by :func:`~metarmc.pooling.pool_binary`.
-Candidates are processed in chunks (bounded memory) on several processes.
+own functions; the sourced studies' corrected cells computed once) discards candidates that
+cannot match, with a tolerance wider than the final test's; the few that remain are pooled
+in full by :func:`~metarmc.pooling.pool_binary`. Candidates are processed in chunks (bounded
+memory) on several processes.
 
 References
 ----------
@@ -62,7 +71,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from scipy import signal
+from scipy import signal, special
 
 from .distributions import Z_95, normal_p
 from .effects import Cells, estimable, log_odds_ratio, zero_cell_corrected
@@ -79,8 +88,9 @@ SCREEN_SLACK = 1e-7
 DECIMALS = {"estimate": 2, "ci": 2, "z": 2, "i2": 0}
 #: Subgroup analyses and the ``rm_type`` of the studies that belong to them whole.
 SUBGROUP_TYPE = {"live_birth_primary": "primary", "live_birth_secondary": "secondary"}
-#: Default cap on the candidates tested (exhaustive below it, sampled above it).
-MAX_CANDIDATES = 200_000_000
+#: Default cap on the candidates tested (exhaustive below it, sampled above it): about half a
+#: minute for k = 11 on two cores.
+MAX_CANDIDATES = 60_000_000
 #: Default number of candidates pooled at once (memory is a few hundred bytes per candidate and study).
 CHUNK = 32_768
 
@@ -180,6 +190,49 @@ class Printed:
         return self.compatible(pooled.estimate, pooled.ci_low, pooled.ci_high, pooled.z, pooled.p,
                                pooled.i2, statistics, slack)
 
+    def contradiction(self, statistics=None) -> str:
+        """Why no data at all can give the imposed printed values together ("" if some could).
+
+        Without HKSJ, both models print :math:`\hat\theta \pm 1.96\,SE` and
+        :math:`z = \hat\theta / SE`, :math:`p = 2\Phi(-|z|)`, whatever the tables. So
+
+        .. math:: |z| = 1.96\,\frac{|l + h|}{h - l}, \qquad \hat\theta = \frac{l + h}2
+
+        for the log CI bounds :math:`(l, h)`. The printed CI bounds and estimate confine
+        :math:`(l, h)` to a polygon (a box cut by the strip of the estimate); :math:`z` is a
+        ratio of linear functions, so its extremes over the polygon are at its vertices. P
+        is monotone in :math:`|z|`. If the intervals for :math:`|z|` these give do not meet,
+        no candidate can survive: the search is then exhaustive at no cost.
+        """
+        statistics = self.check_statistics(statistics)
+        z_range = (0.0, math.inf)
+        if "z" in statistics:
+            z_range = _meet(z_range, _interval(self.z, DECIMALS["z"]))
+        if "p" in statistics:
+            z_range = _meet(z_range, _z_from_p(self.p))
+        if z_range[0] > z_range[1]:
+            return f"Z={self.z:.2f} gives P between {normal_p(z_range_of(self.z)[1]):.4f} and " \
+                   f"{normal_p(z_range_of(self.z)[0]):.4f}, which does not round to P={self.p}"
+        if "ci" not in statistics:
+            return ""
+        box = [(l, h) for l in _log_interval(self.ci_low) for h in _log_interval(self.ci_high)]
+        polygon = [box[0], box[1], box[3], box[2]]
+        if "estimate" in statistics:
+            e_low, e_high = _log_interval(self.estimate)
+            polygon = _clip(_clip(polygon, lambda v: (v[0] + v[1]) / 2 - e_low),
+                            lambda v: e_high - (v[0] + v[1]) / 2)
+            if not polygon:
+                return f"OR={self.estimate:.2f} is not the centre (on the log scale) of the CI " \
+                       f"{self.ci_low:.2f}~{self.ci_high:.2f}"
+        z = [Z_95 * (l + h) / (h - l) for l, h in polygon]
+        low = 0.0 if min(z) <= 0 <= max(z) else min(abs(min(z)), abs(max(z)))
+        implied = (low, max(abs(min(z)), abs(max(z))))
+        if _meet(implied, z_range)[0] > _meet(implied, z_range)[1]:
+            shown = "Z" if "z" in statistics else "P"
+            return f"the CI {self.ci_low:.2f}~{self.ci_high:.2f} (with OR={self.estimate:.2f}) implies |Z| between " \
+                   f"{implied[0]:.3f} and {implied[1]:.3f}, which does not fit the printed {shown}"
+        return ""
+
     def __str__(self) -> str:
         parts = [f"OR={self.estimate:.2f}", f"95% CI={self.ci_low:.2f}~{self.ci_high:.2f}"]
         parts += [f"Z={self.z:.2f}"] if self.z is not None else []
@@ -198,6 +251,52 @@ def revman_p(p: float) -> str:
         return f"{p:.2f}"
     decimals = -math.floor(math.log10(p))
     return f"{p:.{decimals}f}"
+
+
+def _interval(value, decimals, slack=ROUNDING_SLACK) -> tuple[float, float]:
+    half = 0.5 * 10.0 ** -decimals + slack
+    return value - half, value + half
+
+
+def z_range_of(z: float) -> tuple[float, float]:
+    """The |z| values that round to a printed Z."""
+    return _interval(z, DECIMALS["z"])
+
+
+def _log_interval(value) -> tuple[float, float]:
+    low, high = _interval(value, 2)
+    return math.log(max(low, 1e-300)), math.log(high)
+
+
+def _z_from_p(text) -> tuple[float, float]:
+    """The |z| whose two-sided normal p rounds to the printed ``text`` (p decreases in |z|)."""
+    sign, value, decimals = _parse_p(text)
+    def z_of(p):
+        return math.inf if p <= 0 else (0.0 if p >= 1 else float(special.ndtri(1 - p / 2)))
+    if sign == "<":
+        return z_of(value + ROUNDING_SLACK), math.inf
+    if sign == ">":
+        return 0.0, z_of(value - ROUNDING_SLACK)
+    low, high = _interval(value, decimals)
+    return z_of(high), z_of(low)
+
+
+def _meet(a, b) -> tuple[float, float]:
+    return max(a[0], b[0]), min(a[1], b[1])
+
+
+def _clip(polygon, inside) -> list[tuple[float, float]]:
+    """Sutherland-Hodgman: the part of a convex polygon where the linear ``inside(v) >= 0``."""
+    out = []
+    for i, current in enumerate(polygon):
+        previous = polygon[i - 1]
+        a, b = inside(previous), inside(current)
+        if (a >= 0) != (b >= 0):
+            t = a / (a - b)
+            out.append((previous[0] + t * (current[0] - previous[0]), previous[1] + t * (current[1] - previous[1])))
+        if b >= 0:
+            out.append(current)
+    return out
 
 
 def _rounds_to(x, printed, decimals, slack):
@@ -403,6 +502,7 @@ class StudySets:
     n_candidate_studies: int
     n_subsets: int
     n_readings: int
+    note: str = ""
 
     def __len__(self) -> int:
         return len(self.sets)
@@ -424,6 +524,7 @@ class StudySets:
         lines = [f"StudySets({self.analysis}: k={self.k}, n_t={self.n_t}, n_c={self.n_c}; {mode})",
                  f"  searched {self.n_subsets} subsets of {self.n_candidate_studies} studies, "
                  f"{self.n_readings} readings of their arm sizes; {len(self.sets)} fit"]
+        lines += [f"  note: {self.note}"] if self.note else []
         lines += [f"  {i + 1}. [{len(s.departures)} departures] {s}" for i, s in enumerate(self.sets[:10])]
         if len(self.sets) > 10:
             lines.append(f"  ... {len(self.sets) - 10} more")
@@ -452,8 +553,9 @@ def fitting_study_sets(review, analysis: str, relax: bool = False) -> StudySets:
 
     Notes
     -----
-    The search is exhaustive: every subset of size k of the candidate studies (those with a
-    row for the outcome not marked ``not_reported``), times every combination of each
+    The search is exhaustive: every subset of size k of the candidate studies (all but those
+    whose rows for the outcome are all ``not_reported``, and, in a subgroup analysis, those of
+    the other recurrent-miscarriage type without counts for it), times every combination of each
     study's readings of its arm sizes, is tested. A combination fits when the printed
     :math:`(n_t, n_c)` lies in the Minkowski sum of the studies' allowed
     :math:`(total_t, total_c)` sets, which are intervals in :math:`t`, :math:`c` and
@@ -464,9 +566,11 @@ def fitting_study_sets(review, analysis: str, relax: bool = False) -> StudySets:
     only part of its patients: any arm sizes up to its whole-study ones.
     """
     reported = review.reported_row(analysis)
+    if reported[["k", "n_t", "n_c"]].isna().any():
+        raise ValueError(f"{analysis}: reported.csv must give k, n_t and n_c to fit study sets")
     k, n_t, n_c = (int(reported[c]) for c in ("k", "n_t", "n_c"))
-    if int(reported["n_total"]) != n_t + n_c:
-        raise ValueError(f"{analysis}: printed n_total {reported['n_total']} is not n_t + n_c = {n_t + n_c}")
+    note = "" if pd.isna(reported["n_total"]) or int(reported["n_total"]) == n_t + n_c else \
+        f"printed n={int(reported['n_total'])} is not n_t + n_c = {n_t + n_c}; fitted to n_t and n_c"
     options = {sid: readings for sid, readings in _readings(review, analysis, relax, n_t, n_c).items() if readings}
     sourced = {sid for sid, readings in options.items() if any(a.known and not a.departure for a in readings)}
     sets, n_subsets, n_readings = [], 0, 0
@@ -481,7 +585,7 @@ def fitting_study_sets(review, analysis: str, relax: bool = False) -> StudySets:
                 sets.append(StudySet(narrowed, n_t, n_c, departures))
     sets.sort(key=lambda s: (len(s.departures), sum(not a.is_fixed for a in s.arms), s.studies,
                              [a.describe() for a in s.arms]))
-    return StudySets(analysis, k, n_t, n_c, tuple(sets), relax, len(options), n_subsets, n_readings)
+    return StudySets(analysis, k, n_t, n_c, tuple(sets), relax, len(options), n_subsets, n_readings, note)
 
 
 def _readings(review, analysis, relax, n_t, n_c) -> dict[str, list[Arms]]:
@@ -491,6 +595,9 @@ def _readings(review, analysis, relax, n_t, n_c) -> dict[str, list[Arms]]:
     for _, study in review.studies.sort_values("label", key=lambda s: s.str.casefold()).iterrows():
         rows = outcomes[(outcomes["study_id"] == study["study_id"]) & (outcomes["outcome"] == analysis)]
         if len(rows) and (rows["status"] == "not_reported").all():
+            continue
+        other_type = study["rm_type"] in SUBGROUP_TYPE.values() and study["rm_type"] != SUBGROUP_TYPE.get(analysis, study["rm_type"])
+        if other_type and not (rows["status"] == "extracted").any():
             continue
         readings[study["study_id"]] = _study_readings(review, analysis, study, rows, relax, n_t, n_c)
     return readings
@@ -1062,6 +1169,11 @@ def reconstruct_tables(study_set: StudySet, printed: Printed, statistics=None, m
     n_candidates = None if grids is None else _exact(sum(float(g.size) for g in grids))
     if grids is None and events is None:
         n_candidates = _exact(_approximate_count(unknown, n_t, n_c))
+    reason = printed.contradiction(statistics)
+    if reason:
+        empty = np.zeros((0, len(unknown), 4), dtype=np.int32)
+        return Reconstruction(analysis, study_set, printed, statistics, model, event_totals, n_candidates, 0, 0,
+                              True, empty, search=f"none tested: no table can match, whatever the data ({reason})")
     if grids is not None and n_candidates <= max_candidates:
         jobs = [(grids, pieces) for pieces in _pieces(grids, 4 * workers)] if n_candidates else []
         found = _run(problem, _exhaustive_task, jobs, workers if n_candidates > 4 * chunk else 1)
@@ -1152,3 +1264,80 @@ def hide(table: pd.DataFrame, studies, free_split: bool = False) -> StudySet:
             arms.append(Arms.fixed(r.study, r.study, t, c, "hidden, arms kept"))
     set_ = fitted(arms, int(table["total_t"].sum()), int(table["total_c"].sum()))
     return StudySet(set_, int(table["total_t"].sum()), int(table["total_c"].sum()))
+
+
+# ----------------------------------------------------------------------------- reports
+
+def study_sets_for(review, analysis: str, relax: bool = False) -> StudySets:
+    """:func:`fitting_study_sets`, falling back to the relaxed sets when none fits strictly."""
+    sets = fitting_study_sets(review, analysis, relax)
+    return sets if len(sets) or relax else fitting_study_sets(review, analysis, relax=True)
+
+
+def reconstruct_sets(review, analysis: str, sets: StudySets, ranks, **options) -> list[tuple[int, Reconstruction]]:
+    """:func:`reconstruct` for the sets of the given ranks (1 = most plausible).
+
+    Sets that differ only in which study carries the same unknown arm sizes give the same
+    tables; they are searched once.
+    """
+    done, out = {}, []
+    for rank in ranks:
+        if not 1 <= rank <= len(sets):
+            raise ValueError(f"{analysis}: set must be between 1 and {len(sets)}; got {rank}")
+        study_set = sets[rank - 1]
+        key = tuple((a.known, a.events_t, a.events_c, a.total_t, a.total_c, a.total) for a in study_set.arms)
+        if key not in done:
+            done[key] = reconstruct(review, analysis, study_set, **options)
+        out.append((rank, replace(done[key], study_set=study_set)))
+    return out
+
+
+def format_sets(sets: StudySets, limit: int = 10) -> str:
+    """The fitting study sets as text: how the search went, then one line per set."""
+    mode = ("relaxed: studies with unknown counts may have fewer patients than Table 1 n" if sets.relaxed
+            else "sourced arm sizes, or Table 1 n with a free split")
+    lines = [f"Study sets adding up to k={sets.k}, IVIG {sets.n_t}, control {sets.n_c} ({mode}):",
+             f"  exhaustive search of {sets.n_subsets:,} subsets of {sets.n_candidate_studies} candidate studies, "
+             f"{sets.n_readings:,} readings of their arm sizes: {len(sets)} fit"]
+    lines += [f"  note: {sets.note}"] if sets.note else []
+    for i, s in enumerate(sets.sets[:limit]):
+        lines.append(f"  {i + 1}. [{len(s.departures)} departure(s)] {s}")
+        lines += [f"       departure: {d}" for d in s.departures]
+    if len(sets) > limit:
+        lines.append(f"  ... and {len(sets) - limit} more (ranked by departures, then free arm sizes, then labels)")
+    return "\n".join(lines)
+
+
+def format_reconstruction(rank: int, result: Reconstruction, samples: int = 5) -> str:
+    """One reconstructed set as text: the search, the counts, the ranges and a few surviving tables."""
+    kind = "EXHAUSTIVE (every candidate tested; counts and ranges exact)" if result.exhaustive else \
+        "SAMPLED, NOT EXHAUSTIVE (survivors are genuine; counts and ranges are only what was found)"
+    unknown = ", ".join(f"{a.study} {a.describe()}" for a in result.unknown) or "none"
+    lines = [f"Set {rank}: {result.model} effect; imposed {', '.join(result.statistics)}"
+             + (f"; event totals {result.event_totals[0]}/{result.event_totals[1]}" if result.event_totals else ""),
+             f"  unknown: {unknown}",
+             f"  search: {kind}", f"          {result.search}",
+             f"  candidates {_count(result.n_candidates)}, tested {result.n_tested:,}, "
+             f"surviving tables {result.n_survivors:,}"]
+    lines += [f"  {line}" for line in result.describe_ranges()]
+    for i in range(min(samples, len(result.survivors))):
+        cells = "; ".join(f"{a.study} {s[0]}/{s[1]} vs {s[2]}/{s[3]}" for a, s in zip(result.unknown, result.survivors[i]))
+        lines.append(f"  table {i + 1}: {cells}")
+    return "\n".join(lines)
+
+
+def event_totals_arg(text: str) -> tuple[int, int]:
+    """``"26/10"`` -> ``(26, 10)``: printed total events in the IVIG and control arms."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+    if not match:
+        raise ValueError(f"event totals must look like 26/10 (IVIG/control); got {text!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def statistics_arg(text: str) -> tuple[str, ...]:
+    """``"estimate,ci"`` -> ``("estimate", "ci")``, checked against :data:`STATISTICS`."""
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    bad = [name for name in names if name not in STATISTICS]
+    if bad or not names:
+        raise ValueError(f"statistics must be a comma list of {', '.join(STATISTICS)}; got {text!r}")
+    return names

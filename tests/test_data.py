@@ -448,3 +448,16 @@ def test_cli_validate_prints_each_problem_and_exits_1(copy: Path):
     )
     assert lines[1].startswith("risk_of_bias.csv:1:-: ")
     assert len(lines) == 2
+
+
+def test_changelog_dates_are_the_newest_heading_and_search_line(tmp_path):
+    (tmp_path / "CHANGELOG.md").write_text(
+        "# Data changelog\n\n## 2027-03-01: a new trial\n- Last search for trial reports: 2027-02-20\n\n"
+        "## 2026-11-24: first release\n- Last search for trial reports: 2026-11-24\n", encoding="utf8")
+    assert data.changelog_dates(tmp_path) == {"last_change": "2027-03-01", "last_search": "2027-02-20"}
+
+
+def test_changelog_without_a_search_date_is_an_error(tmp_path):
+    (tmp_path / "CHANGELOG.md").write_text("## 2027-03-01: a change\n", encoding="utf8")
+    with pytest.raises(ValueError, match="no last_search date"):
+        data.changelog_dates(tmp_path)

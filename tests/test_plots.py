@@ -457,3 +457,18 @@ def test_plots_return_a_figure_and_accept_an_axes(fleiss, rob, prisma, draw):
     ax = fig.add_subplot()
     assert draw(fleiss, rob, prisma, ax) is fig
     assert ax.has_data() or ax.texts or ax.child_axes
+
+
+def test_tsa_plot_marks_each_look_and_the_information_size():
+    from metarmc.plots import tsa_plot
+    from metarmc.tsa import tsa
+
+    table = pd.DataFrame({"study": ["A", "B", "C"], "year": [2001, 2005, 2010],
+                          "events_t": [12, 20, 30], "total_t": [30, 50, 60],
+                          "events_c": [8, 15, 22], "total_c": [30, 50, 60]})
+    result = tsa(table, rrr=0.2, p_control=0.4, measure="OR", method="MH", model="fixed", benefit="higher")
+    ax = tsa_plot(result).axes[0]
+    z_curve = next(line for line in ax.lines if line.get_label() == "Cumulative Z-curve")
+    np.testing.assert_allclose(z_curve.get_ydata()[1:], result.looks["z"])
+    assert any(np.allclose(line.get_xdata(), result.ris) for line in ax.lines)  # the RIS line
+    assert f"Required information size {result.ris}" in [t.get_text() for t in ax.texts]

@@ -1,4 +1,4 @@
-"""Plots: forest, funnel, risk of bias, PRISMA.
+"""Plots: forest, funnel, risk of bias, PRISMA, trial sequential analysis.
 
 Every function takes results or DataFrames (never file paths), draws with matplotlib only,
 and returns the :class:`~matplotlib.figure.Figure` it drew on. Pass ``ax=`` to draw into an
@@ -11,5 +11,7 @@ from .forest import forest_plot, summary_forest
 from .funnel import funnel_plot
 from .prisma import prisma_flow
 from .rob import rob_summary, rob_traffic_light
+from .sequential import tsa_plot
 
-__all__ = ["forest_plot", "summary_forest", "funnel_plot", "rob_traffic_light", "rob_summary", "prisma_flow"]
+__all__ = ["forest_plot", "summary_forest", "funnel_plot", "rob_traffic_light", "rob_summary", "prisma_flow",
+           "tsa_plot"]

@@ -28,7 +28,7 @@ from matplotlib.transforms import offset_copy
 from ..api import BINARY_COLUMNS, CONTINUOUS_COLUMNS
 from .. import formatting as fmt
 from ..results import MetaResult
-from .style import (FONT_SIZE, LINE_COLOUR, POOLED_COLOUR, PREDICTION_COLOUR, REFERENCE_COLOUR,
+from .style import (ReviewFigure, FONT_SIZE, LINE_COLOUR, POOLED_COLOUR, PREDICTION_COLOUR, REFERENCE_COLOUR,
                     SMALL_FONT_SIZE, STUDY_COLOUR, nice_ticks, padded_limits, style_effect_axis,
                     text_width)
 
@@ -164,7 +164,7 @@ def _column_edges(columns: list[Column], rows: list[Row], start: float = MARGIN)
 def _table_axes(ax, width: float, n_rows: int):
     """The axes that holds the text: x in inches, y in rows (see :func:`_row_y`)."""
     if ax is None:
-        ax = Figure(figsize=(width, (n_rows + 2 * PAD_ROWS) * ROW_HEIGHT)).add_axes((0, 0, 1, 1))
+        ax = ReviewFigure(figsize=(width, (n_rows + 2 * PAD_ROWS) * ROW_HEIGHT)).add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
     ax.set_ylim(-PAD_ROWS, n_rows + PAD_ROWS)
     ax.set_axis_off()

@@ -18,7 +18,7 @@ from ..distributions import Z_95
 from ..pooling import pool_effects
 from ..results import MetaResult
 from .forest import MEASURE_NAMES
-from .style import (LINE_COLOUR, POOLED_COLOUR, SMALL_FONT_SIZE, STUDY_COLOUR, nice_ticks,
+from .style import (ReviewFigure, LINE_COLOUR, POOLED_COLOUR, SMALL_FONT_SIZE, STUDY_COLOUR, nice_ticks,
                     padded_limits, style_effect_axis)
 
 
@@ -98,7 +98,7 @@ def funnel_plot(result: MetaResult, ax=None, *, labels: bool = False,
     """
     points = funnel_points(result)
     extra = _check_filled(filled) if filled is not None else points.iloc[:0]
-    ax = ax if ax is not None else Figure(figsize=(5, 4), layout="constrained").add_subplot()
+    ax = ax if ax is not None else ReviewFigure(figsize=(5, 4), layout="constrained").add_subplot()
     centre = fixed_estimate(result, points)
     se_max = 1.1 * max(points["se"].max(), extra["se"].max() if len(extra) else 0.0)
     x, y = _pseudo_limits(centre, se_max, result.is_ratio)

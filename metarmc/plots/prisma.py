@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 from ..data import FLOW_STEPS
-from .style import FILL_COLOUR, FONT_SIZE, LINE_COLOUR, OKABE_ITO, text_width
+from .style import ReviewFigure, FILL_COLOUR, FONT_SIZE, LINE_COLOUR, OKABE_ITO, text_width
 
 #: Geometry in inches: the phase band, the main and the side column, a line of text.
 PHASE_WIDTH = 0.35
@@ -185,7 +185,7 @@ def prisma_flow(prisma: pd.DataFrame, ax=None) -> Figure:
     width = SIDE_LEFT + SIDE_WIDTH + MARGIN
     height = sum(heights) + ROW_GAP * (len(rows) - 1) + 2 * MARGIN
     if ax is None:
-        ax = Figure(figsize=(width, height)).add_axes((0, 0, 1, 1))
+        ax = ReviewFigure(figsize=(width, height)).add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
     ax.set_ylim(0, height)
     ax.set_axis_off()

@@ -23,7 +23,7 @@ from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 
 from ..data import JUDGMENTS, ROB_DOMAINS
-from .style import FONT_SIZE, JUDGMENT_STYLE, LINE_COLOUR, SMALL_FONT_SIZE, SYMBOL_COLOUR, text_width
+from .style import ReviewFigure, FONT_SIZE, JUDGMENT_STYLE, LINE_COLOUR, SMALL_FONT_SIZE, SYMBOL_COLOUR, text_width
 
 #: The RoB 1 domains' names (Higgins et al. 2011), keyed and ordered as ROB_DOMAINS.
 ROB_DOMAIN_NAMES = {
@@ -153,7 +153,7 @@ def _traffic_light_axes(grid: pd.DataFrame):
     width = label_width + grid_width + LEGEND_WIDTH
     height = TOP + max(grid_height, LEGEND_HEIGHT) + BOTTOM
     rect = (label_width / width, 1 - (TOP + grid_height) / height, grid_width / width, grid_height / height)
-    return Figure(figsize=(width, height)).add_axes(rect)
+    return ReviewFigure(figsize=(width, height)).add_axes(rect)
 
 
 def _style_grid(ax, grid: pd.DataFrame):
@@ -200,7 +200,7 @@ def rob_summary(rob: pd.DataFrame, weights: Mapping | pd.Series | None = None, a
     Bar lengths are :func:`judgment_shares`; each domain's bar reaches 100%.
     """
     shares = judgment_shares(rob, weights)
-    ax = ax if ax is not None else Figure(figsize=(8.5, 3.4), layout="constrained").add_subplot()
+    ax = ax if ax is not None else ReviewFigure(figsize=(8.5, 3.4), layout="constrained").add_subplot()
     y = np.arange(len(ROB_DOMAINS))
     left = np.zeros(len(y))
     for key, style in JUDGMENT_STYLE.items():

@@ -16,9 +16,25 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+import io
+
 import numpy as np
 from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+
+class ReviewFigure(Figure):
+    """A matplotlib Figure that shows itself in a notebook as a PNG, without pyplot.
+
+    The plots are made without pyplot (nothing to close, nothing shown twice); IPython then
+    needs ``_repr_png_`` to display the figure when a cell ends with it.
+    """
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=150, bbox_inches="tight")
+        return buffer.getvalue()
+
 
 #: The Okabe-Ito palette.
 OKABE_ITO = {

@@ -1,0 +1,673 @@
+"""GRADE certainty of the evidence and a summary-of-findings table, every judgment computed.
+
+Nothing here is typed in by hand: each of the five GRADE domains is one function ``rate_*``
+that applies an explicit rule (thresholds are the module constants below) to numbers
+:mod:`metarmc` computes from ``data/``, and returns a :class:`Rating` (the downgrade 0, -1
+or -2 and a reason that names the numbers it used). :func:`summary_of_findings` applies them
+to the paper's analyses redone as the paper did them (:func:`metarmc.review.reproduce`):
+the weights are that analysis's study weights, the risk-of-bias judgments those of
+``data/risk_of_bias.csv``, the design facts those of ``data/studies.csv``.
+
+Certainty starts at *high* when randomised trials carry most of the weight, at *low*
+otherwise, and goes down by the sum of the five downgrades (never below *very low*).
+Absolute effects are per 1,000 at the pooled control-arm risk.
+
+References
+----------
+Schünemann H, Brożek J, Guyatt G, Oxman A (eds) (2013). GRADE Handbook for grading quality
+of evidence and strength of recommendations, §5 (quality of evidence).
+Guyatt GH, Oxman AD, Vist G, et al. (2011). GRADE guidelines: 4. Rating the quality of
+evidence - study limitations (risk of bias). J Clin Epidemiol 64:407-415.
+Guyatt GH, Oxman AD, Montori V, et al. (2011). GRADE guidelines: 5. Rating the quality of
+evidence - publication bias. J Clin Epidemiol 64:1277-1282.
+Guyatt GH, Oxman AD, Kunz R, et al. (2011). GRADE guidelines 6. Rating the quality of
+evidence - imprecision. J Clin Epidemiol 64:1283-1293.
+Guyatt GH, Oxman AD, Kunz R, et al. (2011). GRADE guidelines: 7. Rating the quality of
+evidence - inconsistency. J Clin Epidemiol 64:1294-1302.
+Guyatt GH, Oxman AD, Kunz R, et al. (2011). GRADE guidelines: 8. Rating the quality of
+evidence - indirectness. J Clin Epidemiol 64:1303-1310.
+Higgins JPT, Thomas J, et al. (eds) (2023). Cochrane Handbook for Systematic Reviews of
+Interventions 6.4, ch. 14 (Summary of findings tables) and ch. 15.4 (absolute effects).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .bias import egger_test, study_effects
+from .review import ANALYSES, pool, reproduce
+from .tsa import required_information_size
+
+#: Certainty levels, lowest first.
+LEVELS = ("very low", "low", "moderate", "high")
+#: GRADEpro's symbols for each level.
+SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very low": "⊕◯◯◯"}
+#: What the certainty column says when the outcome has no traceable data (or no rule fits).
+NOT_ASSESSED = "not assessed"
+#: The five domains, in GRADE's order.
+DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
+#: The outcomes of :func:`summary_of_findings`, in the order of the table.
+DEFAULT_OUTCOMES = ("live_birth", "miscarriage", "live_birth_primary", "live_birth_secondary",
+                    "birth_weight", "adverse_reaction")
+#: Whether more events ("higher", e.g. live birth) or fewer ("lower") is the benefit.
+BENEFIT = {"live_birth": "higher", "live_birth_primary": "higher", "live_birth_secondary": "higher",
+           "miscarriage": "lower", "adverse_reaction": "lower", "birth_weight": "higher"}
+
+#: Starting level: low when more than this share (%) of the weight is from studies not known
+#: to be randomised (``randomised`` other than "yes").
+NON_RANDOMISED_SHARE = 50.0
+
+#: Risk of bias: the RoB 1 domains that decide it (sequence generation, allocation concealment).
+ROB_DOMAINS = ("random_sequence", "allocation_concealment")
+#: -1 when at least this share (%) of the weight is at high risk, or unclear in both domains.
+ROB_SERIOUS_SHARE = 50.0
+#: -2 when at least this share (%) of the weight is at high risk in either domain.
+ROB_VERY_SERIOUS_SHARE = 50.0
+
+#: Inconsistency: -1 from this I² (%), or when the prediction interval crosses the null and the CI does not.
+I2_SERIOUS = 50.0
+#: Inconsistency: -2 from this I² (%).
+I2_VERY_SERIOUS = 75.0
+
+#: Indirectness: populations (``rm_type``) and comparisons (``placebo_controlled``) that are not the question.
+INDIRECT_POPULATIONS = ("RIF",)
+INDIRECT_COMPARISONS = ("no",)
+#: -1 when at least this share (%) of the weight is from such studies.
+INDIRECT_SHARE = 25.0
+
+#: Imprecision: risk ratios beyond which an effect is appreciable harm or benefit (GRADE's 25%).
+APPRECIABLE_RR = (0.75, 1.25)
+#: The optimal information size: relative risk reduction, two-sided α and power.
+OIS_RRR, OIS_ALPHA, OIS_POWER = 0.25, 0.05, 0.80
+
+#: Publication bias: fewest studies for Egger's test, and its significance level.
+MIN_STUDIES_EGGER = 10
+EGGER_ALPHA = 0.10
+
+_JUDGMENTS = ("low", "unclear", "high")
+_PEOPLE = 1000
+
+
+@dataclass(frozen=True)
+class Rating:
+    """One GRADE domain: ``downgrade`` is 0, -1 or -2; ``reason`` names the numbers used."""
+
+    domain: str
+    downgrade: int
+    reason: str
+
+
+# --- absolute effects ---------------------------------------------------------------------------
+
+def corresponding_risk(effect, control_risk, measure: str = "OR"):
+    """The risk with the intervention implied by a ratio at an assumed control risk.
+
+    .. math:: p_t = \\frac{OR\\,p_c}{1 - p_c + OR\\,p_c} \\quad (OR), \\qquad p_t = RR\\,p_c \\quad (RR)
+
+    Applied to the estimate and to each CI limit it gives the "corresponding risk" of a
+    summary-of-findings table. Array-first: ``effect`` and ``control_risk`` broadcast.
+
+    References
+    ----------
+    Cochrane Handbook 6.4, §15.4.4 (5.1: §12.5.4.3); GRADE Handbook §5 (Summary of findings).
+
+    Examples
+    --------
+    The Handbook's example: OR 0.73 at a control risk of 0.3 is 62 fewer per 1,000.
+
+    >>> round(1000 * (corresponding_risk(0.73, 0.3) - 0.3))
+    -62
+    """
+    effect, p = np.asarray(effect, dtype=float), np.asarray(control_risk, dtype=float)
+    if np.any(~np.isfinite(effect) | (effect < 0)):
+        raise ValueError(f"a ratio must be a finite number >= 0; got {effect.tolist()}")
+    if np.any(~np.isfinite(p) | (p < 0) | (p > 1)):
+        raise ValueError(f"control_risk must be a proportion in [0, 1]; got {p.tolist()}")
+    if measure == "OR":
+        return effect * p / (1 - p + effect * p)
+    if measure == "RR":
+        return effect * p
+    raise ValueError(f"measure must be OR or RR for an absolute effect; got {measure!r}")
+
+
+def control_risk(table: pd.DataFrame) -> float:
+    """The assumed control risk: the pooled control arms, :math:`\\sum c_i / \\sum n_{ci}`."""
+    total = int(table["total_c"].sum())
+    if total == 0:
+        raise ValueError("no control-arm participants: the control risk is undefined")
+    return int(table["events_c"].sum()) / total
+
+
+# --- starting level and the five domains ---------------------------------------------------------
+
+def starting_level(weight, randomised, study=None) -> tuple[str, str]:
+    """GRADE's starting level from the design of the studies that carry the weight.
+
+    Rule: start at *high* unless more than :data:`NON_RANDOMISED_SHARE` % of the analysis
+    weight is from studies not known to be randomised (``randomised`` other than "yes"),
+    then at *low* (GRADE Handbook §5.1: randomised trials start high, observational studies low).
+
+    Returns
+    -------
+    (level, reason)
+    """
+    weight = _weights(weight)
+    other = ~_isin(randomised, ("yes",), weight, "randomised")
+    share = _share(weight, other)
+    level = "low" if share > NON_RANDOMISED_SHARE else "high"
+    rule = "more than" if level == "low" else "not more than"
+    reason = (f"{share:.1f}% of the weight is from studies not known to be randomised"
+              f"{_names(study, other)}: {rule} {NON_RANDOMISED_SHARE:g}%, start {level}")
+    return level, reason
+
+
+def rate_risk_of_bias(weight, sequence, allocation, study=None) -> Rating:
+    """Risk of bias from sequence generation and allocation concealment, by share of weight.
+
+    Rule: a study is at *high* risk when either domain is judged high, and *of concern* when
+    it is at high risk or unclear in both. -2 when at least :data:`ROB_VERY_SERIOUS_SHARE` %
+    of the weight is at high risk; else -1 when at least :data:`ROB_SERIOUS_SHARE` % is of
+    concern; else 0 (GRADE guidelines 4: rate down when most of the information is from
+    studies at high or unclear risk of bias).
+
+    Parameters
+    ----------
+    weight : array_like
+        The studies' weights in the analysis (any scale; shares are of their sum).
+    sequence, allocation : array_like of {"low", "unclear", "high"}
+        RoB 1 judgments for random sequence generation and allocation concealment.
+    study : array_like of str, optional
+        Labels, named in the reason.
+    """
+    weight = _weights(weight)
+    sequence, allocation = (_judgments(j, weight, name) for j, name in
+                            ((sequence, "sequence"), (allocation, "allocation")))
+    high = (sequence == "high") | (allocation == "high")
+    concern = high | ((sequence == "unclear") & (allocation == "unclear"))
+    high_share, concern_share = _share(weight, high), _share(weight, concern)
+    if high_share >= ROB_VERY_SERIOUS_SHARE:
+        downgrade, verdict = -2, f"at least {ROB_VERY_SERIOUS_SHARE:g}% at high risk"
+    elif concern_share >= ROB_SERIOUS_SHARE:
+        downgrade, verdict = -1, f"at least {ROB_SERIOUS_SHARE:g}% at high or unclear risk"
+    else:
+        downgrade, verdict = 0, f"less than {ROB_SERIOUS_SHARE:g}% at high or unclear risk"
+    reason = (f"{concern_share:.1f}% of the weight is from studies at high risk for sequence generation "
+              f"or allocation concealment, or unclear in both{_names(study, concern)}; "
+              f"{high_share:.1f}% at high risk{_names(study, high)}. {_verdict(downgrade)}: {verdict}")
+    return Rating("risk_of_bias", downgrade, reason)
+
+
+def rate_inconsistency(i2: float, ci, pi, k: int, null: float = 1.0) -> Rating:
+    """Inconsistency from I² and the 95% prediction interval.
+
+    Rule: -2 when :math:`I^2 \\ge` :data:`I2_VERY_SERIOUS`; -1 when :math:`I^2 \\ge`
+    :data:`I2_SERIOUS` or when the prediction interval crosses the null (contains both
+    benefit and harm) while the confidence interval does not; else 0. With one study there
+    is nothing to be inconsistent with (0). The prediction interval needs k ≥ 3; below that
+    only I² decides (GRADE guidelines 7; Cochrane Handbook §10.10.4.3).
+
+    Parameters
+    ----------
+    i2 : float
+        I² in percent.
+    ci, pi : (low, high)
+        The 95% confidence and prediction intervals of the same random-effects (DerSimonian-
+        Laird) fit, natural scale; ``pi`` is NaN when k < 3.
+    k : int
+        Number of studies.
+    null : float
+        1 for a ratio, 0 for a difference.
+    """
+    if not 0 <= i2 <= 100:
+        raise ValueError(f"i2 must be a percentage in [0, 100]; got {i2!r}")
+    if k < 1:
+        raise ValueError(f"k must be at least 1; got {k!r}")
+    if k == 1:
+        return Rating("inconsistency", 0, "one study (k = 1): no inconsistency to assess. No downgrade")
+    ci_low, ci_high = _interval(ci, "ci")
+    if k < 3:
+        pi_text, pi_crosses = f"prediction interval not computable (k = {k} < 3)", False
+    else:
+        pi_low, pi_high = _interval(pi, "pi")
+        pi_crosses = pi_low < null < pi_high
+        ci_crosses = ci_low < null < ci_high
+        pi_text = (f"random effects (DerSimonian-Laird): 95% prediction interval {pi_low:.2f} to {pi_high:.2f} "
+                   f"{_crosses(pi_crosses, null)}, 95% CI {ci_low:.2f} to {ci_high:.2f} {_crosses(ci_crosses, null)}")
+        pi_crosses = pi_crosses and not ci_crosses
+    if i2 >= I2_VERY_SERIOUS:
+        downgrade, verdict = -2, f"I² at least {I2_VERY_SERIOUS:g}%"
+    elif i2 >= I2_SERIOUS:
+        downgrade, verdict = -1, f"I² at least {I2_SERIOUS:g}%"
+    elif pi_crosses:
+        downgrade, verdict = -1, "the prediction interval crosses the null and the CI does not"
+    else:
+        downgrade, verdict = 0, f"I² below {I2_SERIOUS:g}% and no prediction interval crossing the null alone"
+    reason = f"I² = {i2:.1f}% (k = {k}); {pi_text}. {_verdict(downgrade)}: {verdict}"
+    return Rating("inconsistency", downgrade, reason)
+
+
+def rate_indirectness(weight, rm_type, placebo_controlled, study=None) -> Rating:
+    """Indirectness: the share of weight from studies whose population or comparison is not the question.
+
+    Rule: a study is indirect when its population is not recurrent miscarriage (``rm_type``
+    in :data:`INDIRECT_POPULATIONS`) or its comparison is not placebo (``placebo_controlled``
+    in :data:`INDIRECT_COMPARISONS`); -1 when they carry at least :data:`INDIRECT_SHARE` %
+    of the weight, else 0 (GRADE guidelines 8: differences in population and comparator).
+    """
+    weight = _weights(weight)
+    population = _isin(rm_type, INDIRECT_POPULATIONS, weight, "rm_type")
+    comparison = _isin(placebo_controlled, INDIRECT_COMPARISONS, weight, "placebo_controlled")
+    share = _share(weight, population | comparison)
+    downgrade = -1 if share >= INDIRECT_SHARE else 0
+    bound = "at least" if downgrade else "less than"
+    reason = (f"{share:.1f}% of the weight is from studies whose population or comparison is not the question "
+              f"(population {'/'.join(INDIRECT_POPULATIONS)}: {_listed(study, population)}; no placebo control: "
+              f"{_listed(study, comparison)}). {_verdict(downgrade)}: {bound} {INDIRECT_SHARE:g}%")
+    return Rating("indirectness", downgrade, reason)
+
+
+def rate_imprecision(measure: str, ci, control_risk: float, participants: int, benefit: str = "lower") -> Rating:
+    """Imprecision: does the CI cross the null, and is the optimal information size met?
+
+    Rule: one count for a 95% CI that crosses 1, one for fewer participants than the
+    optimal information size (OIS); -1 for one count, -2 for two. A CI so wide that it
+    contains both appreciable benefit and appreciable harm (as risk ratios at the control
+    risk, below and above :data:`APPRECIABLE_RR`) is -2 by itself (GRADE Handbook §5.2.4.1).
+    The OIS is the size of one trial able to detect a relative risk reduction of
+    :data:`OIS_RRR` in the undesirable event (for ``benefit="higher"`` the complementary
+    event, e.g. no live birth, as Egerup et al. 2015 did) at two-sided :data:`OIS_ALPHA` and
+    power :data:`OIS_POWER` (:func:`metarmc.tsa.required_information_size`); when that event
+    has risk 0 or 1 the OIS is not computable and counts as not met (GRADE guidelines 6).
+
+    Parameters
+    ----------
+    measure : {"OR", "RR"}
+    ci : (low, high)
+        The 95% CI of the pooled ratio.
+    control_risk : float
+        Assumed control risk of the outcome's event.
+    participants : int
+        Participants in the analysis (both arms).
+    benefit : {"lower", "higher"}
+        Whether fewer or more events is the benefit.
+    """
+    low, high = _interval(ci, "ci")
+    if benefit not in ("lower", "higher"):
+        raise ValueError(f"benefit must be lower or higher; got {benefit!r}")
+    if participants < 0 or participants != int(participants):
+        raise ValueError(f"participants must be a non-negative integer; got {participants!r}")
+    crosses = low < 1 < high
+    appreciable_text, both_appreciable = _appreciable(measure, (low, high), control_risk)
+    ois_text, ois_met = _information_size(control_risk, participants, benefit)
+    counts = int(crosses) + int(not ois_met)
+    downgrade = -2 if both_appreciable else -counts
+    verdict = ("the CI contains both appreciable benefit and appreciable harm" if both_appreciable else
+               f"{counts} of 2 criteria (CI crosses 1; participants below the OIS) met")
+    reason = (f"95% CI of the {measure} {low:.2f} to {high:.2f} {_crosses(crosses, 1)}{appreciable_text}; "
+              f"{ois_text}. {_verdict(downgrade)}: {verdict}")
+    return Rating("imprecision", downgrade, reason)
+
+
+def rate_publication_bias(k: int, egger_p: float | None = None) -> Rating:
+    """Publication bias from Egger's test, when there are enough studies for it.
+
+    Rule: with fewer than :data:`MIN_STUDIES_EGGER` studies, "not assessable" and no
+    downgrade on that ground alone (Cochrane Handbook §13.3.5.4); otherwise -1 when Egger's
+    test gives :math:`P <` :data:`EGGER_ALPHA`, else 0 (GRADE guidelines 5).
+
+    Parameters
+    ----------
+    k : int
+        Number of studies in the analysis.
+    egger_p : float, optional
+        P value of :func:`metarmc.egger_test`; required when k ≥ :data:`MIN_STUDIES_EGGER`.
+    """
+    if k < 1:
+        raise ValueError(f"k must be at least 1; got {k!r}")
+    if k < MIN_STUDIES_EGGER:
+        return Rating("publication_bias", 0, f"not assessable (k = {k} < {MIN_STUDIES_EGGER}): "
+                                             "too few studies for a funnel-plot test. No downgrade")
+    if egger_p is None or not 0 <= egger_p <= 1:
+        raise ValueError(f"with k = {k} >= {MIN_STUDIES_EGGER} an Egger P value in [0, 1] is needed; "
+                         f"got {egger_p!r}")
+    downgrade = -1 if egger_p < EGGER_ALPHA else 0
+    relation = "<" if downgrade else ">="
+    return Rating("publication_bias", downgrade, f"Egger's test P = {egger_p:.3f} {relation} {EGGER_ALPHA:g} "
+                                                 f"(k = {k}). {_verdict(downgrade)}")
+
+
+def certainty(start: str, downgrades) -> str:
+    """The certainty: the starting level lowered by the sum of the downgrades, at least *very low*."""
+    if start not in ("high", "low"):
+        raise ValueError(f"start must be high or low; got {start!r}")
+    downgrades = list(downgrades)
+    if any(d not in (0, -1, -2) for d in downgrades):
+        raise ValueError(f"downgrades must be 0, -1 or -2; got {downgrades}")
+    return LEVELS[max(LEVELS.index(start) + sum(downgrades), 0)]
+
+
+# --- one outcome and the table -------------------------------------------------------------------
+
+@dataclass(frozen=True, repr=False)
+class OutcomeFindings:
+    """One row of the summary of findings.
+
+    ``estimate``, ``ci_low``, ``ci_high`` are the pooled effect (natural scale) and
+    ``control_risk`` the pooled control-arm risk, all None without traceable data.
+    ``ratings`` has the five domains in :data:`DOMAINS` order (empty when not assessed);
+    ``certainty`` is a level of :data:`LEVELS` or :data:`NOT_ASSESSED`, with ``note`` saying why.
+    ``paper`` is the paper's printed result, for reference.
+    """
+
+    outcome: str
+    title: str
+    measure: str
+    studies: int
+    participants: int
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    control_risk: float | None
+    start: str | None
+    start_reason: str
+    ratings: tuple[Rating, ...]
+    certainty: str
+    note: str
+    paper: str
+
+    @property
+    def relative_effect(self) -> str:
+        """``OR 2.04 (1.44 to 2.87)``, or why there is none."""
+        if self.estimate is None:
+            return "not estimable from traceable data"
+        return f"{self.measure} {self.estimate:.2f} ({self.ci_low:.2f} to {self.ci_high:.2f})"
+
+    def risks(self) -> tuple[float, ...] | None:
+        """Per 1,000: control risk, then IVIG risk and risk difference, each estimate, low, high."""
+        if self.control_risk is None:
+            return None
+        p = self.control_risk
+        ivig = _PEOPLE * corresponding_risk([self.estimate, self.ci_low, self.ci_high], p, self.measure)
+        return (_PEOPLE * p, *ivig, *(ivig - _PEOPLE * p))
+
+    @property
+    def absolute_effect(self) -> str:
+        """``176 more per 1,000 (from 91 more to 255 more)``, or ``""`` without one."""
+        risks = self.risks()
+        if risks is None:
+            return ""
+        estimate, low, high = (_more_or_fewer(x) for x in risks[4:])
+        return f"{estimate} per 1,000 (from {low} to {high})"
+
+    def to_row(self) -> dict:
+        """The row of :meth:`SummaryOfFindings.to_frame`."""
+        risks = self.risks() or (None,) * 7
+        ratings = {r.domain: r for r in self.ratings}
+        domains = {}
+        for name in DOMAINS:
+            rating = ratings.get(name)
+            domains[name] = rating.downgrade if rating else pd.NA
+            domains[f"{name}_reason"] = rating.reason if rating else f"{NOT_ASSESSED}: {self.note}"
+        return {"outcome": self.outcome, "title": self.title, "studies": self.studies,
+                "participants": self.participants, "measure": self.measure, "estimate": self.estimate,
+                "ci_low": self.ci_low, "ci_high": self.ci_high, "relative_effect": self.relative_effect,
+                **dict(zip(RISK_COLUMNS, risks)), "absolute_effect": self.absolute_effect,
+                "start": self.start, "start_reason": self.start_reason, **domains,
+                "certainty": self.certainty, "note": self.note, "paper": self.paper}
+
+    def __repr__(self) -> str:
+        lowered = ", ".join(f"{r.domain.replace('_', ' ')} {r.downgrade}" for r in self.ratings if r.downgrade)
+        detail = f" ({lowered})" if lowered else ""
+        line = (f"{self.outcome}: {_studies(self.studies)}, {self.participants} participants, "
+                f"{self.relative_effect}")
+        if self.absolute_effect:
+            line += f", {self.absolute_effect}"
+        return f"{line}; certainty {self.certainty}{detail}"
+
+
+#: Per-1,000 columns of :meth:`SummaryOfFindings.to_frame`, in :meth:`OutcomeFindings.risks` order.
+RISK_COLUMNS = ("control_per_1000", "ivig_per_1000", "ivig_per_1000_low", "ivig_per_1000_high",
+                "difference_per_1000", "difference_per_1000_low", "difference_per_1000_high")
+#: The columns of :meth:`SummaryOfFindings.to_frame`, in order.
+SOF_COLUMNS = ("outcome", "title", "studies", "participants", "measure", "estimate", "ci_low", "ci_high",
+               "relative_effect", *RISK_COLUMNS, "absolute_effect", "start", "start_reason",
+               *(c for name in DOMAINS for c in (name, f"{name}_reason")), "certainty", "note", "paper")
+
+
+@dataclass(frozen=True, repr=False)
+class SummaryOfFindings:
+    """A GRADE summary of findings: one :class:`OutcomeFindings` per outcome."""
+
+    findings: tuple[OutcomeFindings, ...]
+
+    def __getitem__(self, outcome: str) -> OutcomeFindings:
+        for row in self.findings:
+            if row.outcome == outcome:
+                return row
+        raise KeyError(f"no outcome {outcome!r}; the table has {', '.join(r.outcome for r in self.findings)}")
+
+    def to_frame(self) -> pd.DataFrame:
+        """One tidy row per outcome, columns :data:`SOF_COLUMNS` (per-1,000 risks unrounded)."""
+        frame = pd.DataFrame([row.to_row() for row in self.findings], columns=list(SOF_COLUMNS))
+        return frame.astype({name: "Int64" for name in DOMAINS})
+
+    def __repr__(self) -> str:
+        return "\n".join(["SummaryOfFindings(IVIG vs control)", *(f"  {row!r}" for row in self.findings)])
+
+
+def rate_outcome(review, outcome: str) -> OutcomeFindings:
+    """Rate one outcome of :data:`metarmc.review.ANALYSES` from the data.
+
+    The analysis is the paper's, redone as the paper did it (:func:`metarmc.review.reproduce`):
+    its study weights feed the starting level, risk of bias and indirectness; I² and the
+    DerSimonian-Laird prediction interval of the same studies feed inconsistency; its CI,
+    the pooled control risk and the participants feed imprecision; its study effects feed
+    Egger's test. Participants and the control risk count every study with data.
+    """
+    if outcome not in ANALYSES:
+        raise ValueError(f"outcome must be one of {', '.join(ANALYSES)}; got {outcome!r}")
+    rep = reproduce(review, outcome)
+    analysis, result, table = rep.analysis, rep.result, rep.table
+    common = dict(outcome=outcome, title=analysis.title, measure=analysis.measure, paper=_printed(rep.reported))
+    if result is None:
+        return _not_assessed(common, dict(studies=0, participants=0, estimate=None, ci_low=None, ci_high=None),
+                             "not estimable from traceable data")
+    size = dict(studies=len(table), participants=_participants(table, analysis.kind),
+                estimate=result.estimate, ci_low=result.ci_low, ci_high=result.ci_high)
+    if analysis.kind != "binary":
+        return _not_assessed(common, size, "a continuous outcome needs a minimal important difference, "
+                                           "which data/ does not hold")
+    studies = result.studies[result.studies["estimable"]]
+    weight, label = studies["weight"].to_numpy(float), studies["study"].to_numpy()
+    p_c = control_risk(table)
+    start, start_reason = starting_level(weight, studies["randomised"], label)
+    rob = _rob_judgments(review, studies["study_id"])
+    spread = pool(table, analysis, "random", prediction=True)
+    egger_p = egger_test(*study_effects(result)).p if result.k >= MIN_STUDIES_EGGER else None
+    ratings = (
+        rate_risk_of_bias(weight, rob[ROB_DOMAINS[0]], rob[ROB_DOMAINS[1]], label),
+        rate_inconsistency(result.i2, (spread.ci_low, spread.ci_high), (spread.pi_low, spread.pi_high), result.k),
+        rate_indirectness(weight, studies["rm_type"], studies["placebo_controlled"], label),
+        rate_imprecision(analysis.measure, (result.ci_low, result.ci_high), p_c, size["participants"],
+                         BENEFIT[outcome]),
+        rate_publication_bias(result.k, egger_p),
+    )
+    return OutcomeFindings(**common, **size, control_risk=p_c, start=start, start_reason=start_reason,
+                           ratings=ratings, certainty=certainty(start, (r.downgrade for r in ratings)), note="")
+
+
+def _not_assessed(common: dict, size: dict, note: str) -> OutcomeFindings:
+    return OutcomeFindings(**common, **size, control_risk=None, start=None, start_reason=f"{NOT_ASSESSED}: {note}",
+                           ratings=(), certainty=NOT_ASSESSED, note=note)
+
+
+def summary_of_findings(review, outcomes=DEFAULT_OUTCOMES) -> SummaryOfFindings:
+    """GRADE summary of findings of IVIG against control, one row per outcome.
+
+    Parameters
+    ----------
+    review : metarmc.data.Review
+        From :func:`metarmc.load`.
+    outcomes : sequence of str
+        Analyses of :data:`metarmc.review.ANALYSES`, in the order of the table.
+
+    Returns
+    -------
+    SummaryOfFindings
+        See :func:`rate_outcome` for how each row is computed.
+    """
+    return SummaryOfFindings(tuple(rate_outcome(review, name) for name in outcomes))
+
+
+def grade_table(sof: SummaryOfFindings) -> pd.DataFrame:
+    """A GRADEpro-style summary-of-findings table (display text; the book renders it).
+
+    Columns: outcome, participants (studies), relative effect (95% CI), risk with control,
+    risk with IVIG, risk difference, certainty (GRADE symbols), what lowered it, and the
+    paper's printed result.
+    """
+    rows = []
+    for row in sof.findings:
+        risks = row.risks()
+        lowered = [f"{r.domain.replace('_', ' ')} ({r.downgrade:+d})".replace("-", "−")
+                   for r in row.ratings if r.downgrade]
+        rows.append({
+            "Outcome": row.title,
+            "Participants (studies)": f"{row.participants} ({row.studies})",
+            "Relative effect (95% CI)": row.relative_effect,
+            "Risk with control": f"{risks[0]:.0f} per 1,000" if risks else "",
+            "Risk with IVIG": f"{risks[1]:.0f} per 1,000 ({risks[2]:.0f} to {risks[3]:.0f})" if risks else "",
+            "Risk difference with IVIG": row.absolute_effect,
+            "Certainty": (f"{SYMBOLS[row.certainty]} {row.certainty.capitalize()}" if row.certainty in SYMBOLS
+                          else f"{NOT_ASSESSED.capitalize()} ({row.note})"),
+            "Lowered for": (", ".join(lowered) or "none") if row.ratings else "",
+            "Paper (as printed)": row.paper,
+        })
+    return pd.DataFrame(rows)
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+def _weights(weight) -> np.ndarray:
+    weight = np.asarray(weight, dtype=float)
+    if weight.ndim != 1 or len(weight) == 0:
+        raise ValueError("weight must be a non-empty 1-d sequence of study weights")
+    if np.any(~np.isfinite(weight) | (weight < 0)) or weight.sum() <= 0:
+        raise ValueError(f"weights must be finite, >= 0 and not all 0; got {weight.tolist()}")
+    return weight
+
+
+def _per_study(values, weight: np.ndarray, name: str) -> pd.Series:
+    values = pd.Series(np.asarray(values, dtype=object))
+    if len(values) != len(weight):
+        raise ValueError(f"{name} must have one value per study ({len(weight)}); got {len(values)}")
+    return values
+
+
+def _isin(values, allowed, weight: np.ndarray, name: str) -> np.ndarray:
+    """Which studies' ``values`` are among ``allowed`` (a missing value is not)."""
+    return _per_study(values, weight, name).isin(allowed).to_numpy()
+
+
+def _judgments(values, weight: np.ndarray, name: str) -> np.ndarray:
+    values = _per_study(values, weight, name)
+    bad = values[~values.isin(_JUDGMENTS)]
+    if len(bad):
+        raise ValueError(f"{name} judgments must be {', '.join(_JUDGMENTS)}; got {bad.iloc[0]!r}")
+    return values.to_numpy()
+
+
+def _share(weight: np.ndarray, mask: np.ndarray) -> float:
+    """Percent of the total weight carried by the studies in ``mask``."""
+    return float(100 * weight[mask].sum() / weight.sum())
+
+
+def _names(study, mask: np.ndarray) -> str:
+    """`` (A, B)``: the labels of the studies in ``mask``, or nothing."""
+    listed = _listed(study, mask)
+    return f" ({listed})" if study is not None and mask.any() else ""
+
+
+def _listed(study, mask: np.ndarray) -> str:
+    if not mask.any():
+        return "none"
+    if study is None:
+        return f"{int(mask.sum())} studies"
+    return ", ".join(map(str, np.asarray(study, dtype=object)[mask]))
+
+
+def _interval(pair, name: str) -> tuple[float, float]:
+    low, high = (float(x) for x in pair)
+    if not (math.isfinite(low) and math.isfinite(high) and low <= high):
+        raise ValueError(f"{name} must be a finite (low, high) pair with low <= high; got {pair!r}")
+    return low, high
+
+
+def _crosses(crosses: bool, null: float) -> str:
+    return f"crosses {null:g}" if crosses else f"excludes {null:g}"
+
+
+def _verdict(downgrade: int) -> str:
+    return f"Downgrade {downgrade}".replace("-", "−") if downgrade else "No downgrade"
+
+
+def _appreciable(measure: str, ci: tuple[float, float], control_risk: float) -> tuple[str, bool]:
+    """The CI as risk ratios at the control risk, and whether it spans both appreciable effects."""
+    if measure == "RR":
+        rr = np.array(ci)
+    elif control_risk > 0:
+        rr = corresponding_risk(ci, control_risk, measure) / control_risk
+    else:
+        return " (as a risk ratio not computable: control risk 0)", False
+    below, above = APPRECIABLE_RR
+    both = bool(rr[0] < below and rr[1] > above)
+    relation = "contains both" if both else "does not contain both"
+    return (f" (RR {rr[0]:.2f} to {rr[1]:.2f} at the control risk {100 * control_risk:.1f}%, {relation} "
+            f"RR < {below:g} and RR > {above:g})"), both
+
+
+def _information_size(control_risk: float, participants: int, benefit: str) -> tuple[str, bool]:
+    """Text and verdict of the optimal-information-size criterion."""
+    risk = control_risk if benefit == "lower" else 1 - control_risk
+    event = (f"control risk {100 * risk:.1f}%" if benefit == "lower" else
+             f"control risk of the complementary event 1 − {100 * control_risk:.1f}% = {100 * risk:.1f}%")
+    basis = f"{event}, RRR {OIS_RRR:.0%}, α {OIS_ALPHA:.2f}, power {OIS_POWER:.2f}"
+    if not 0 < risk < 1:
+        return f"{participants} participants; OIS not computable ({basis}): counted as not met", False
+    ois = required_information_size(risk, OIS_RRR, OIS_ALPHA, OIS_POWER)
+    met = participants >= ois
+    relation = ">=" if met else "<"
+    return f"{participants} participants {relation} OIS {ois} ({basis})", met
+
+
+def _rob_judgments(review, study_ids: pd.Series) -> pd.DataFrame:
+    """The sequence-generation and allocation-concealment judgments of the studies, in their order."""
+    rob = review.risk_of_bias
+    table = rob[rob["domain"].isin(ROB_DOMAINS)].pivot(index="study_id", columns="domain", values="judgment")
+    missing = [(s, d) for s in study_ids for d in ROB_DOMAINS if s not in table.index or pd.isna(table.at[s, d])]
+    if missing:
+        raise ValueError(f"risk_of_bias.csv has no {missing[0][1]} judgment for study {missing[0][0]!r}")
+    return table.loc[list(study_ids), list(ROB_DOMAINS)].reset_index(drop=True)
+
+
+def _participants(table: pd.DataFrame, kind: str) -> int:
+    columns = ("total_t", "total_c") if kind == "binary" else ("n_t", "n_c")
+    return int(table[list(columns)].to_numpy().sum())
+
+
+def _printed(reported: pd.Series) -> str:
+    return (f"{reported['measure']} {reported['estimate']:.2f} ({reported['ci_low']:.2f} to "
+            f"{reported['ci_high']:.2f}); {_studies(int(reported['k']))}, {int(reported['n_total'])} participants")
+
+
+def _studies(k: int) -> str:
+    return f"{k} {'study' if k == 1 else 'studies'}"
+
+
+def _more_or_fewer(per_1000: float) -> str:
+    """``91 more`` / ``342 fewer`` (GRADEpro's wording; the sign of the unrounded value decides)."""
+    return f"{abs(round(per_1000))} {'fewer' if per_1000 < 0 else 'more'}"

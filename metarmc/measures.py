@@ -1,0 +1,114 @@
+"""Effect measures of a binary outcome side by side: OR, RR and RD of the same trials, and
+what an odds ratio means as risks.
+
+An odds ratio is not a risk ratio. With a control-arm risk :math:`p_0` and an odds ratio
+:math:`OR`, the risk in the treated arm is
+
+.. math:: p_1 = \\frac{p_0\\,OR}{1 - p_0 + p_0\\,OR}, \\qquad
+          RR = \\frac{p_1}{p_0} = \\frac{OR}{1 - p_0 + p_0\\,OR}, \\qquad RD = p_1 - p_0,
+
+so the OR is close to the RR only when events are rare (:math:`p_0` and :math:`p_1` small);
+when they are common, as live birth is, the OR lies further from 1 than the RR.
+
+References
+----------
+Zhang J, Yu KF (1998). What's the relative risk? A method of correcting the odds ratio in
+cohort studies of common outcomes. JAMA 280:1690-1691.
+Deeks JJ (2002). Issues in the selection of a summary statistic for meta-analysis of
+clinical trials with binary outcomes. Stat Med 21:1575-1600.
+Higgins JPT, Thomas J, et al. (eds) (2023). Cochrane Handbook for Systematic Reviews of
+Interventions 6.4, §6.4.1 and §15.4.4 (re-expressing an odds ratio as risks).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from .api import meta_binary
+
+#: The binary effect measures, in the order the chapters show them.
+MEASURES = ("OR", "RR", "RD")
+#: The columns of :func:`compare_measures`, in order.
+COMPARISON_COLUMNS = ("measure", "study", "estimate", "ci_low", "ci_high", "weight")
+#: The ``study`` label of the pooled rows of :func:`compare_measures`.
+POOLED = "Pooled"
+
+
+def treatment_risk(control_risk, odds_ratio) -> np.ndarray:
+    """The treated-arm risk implied by a control-arm risk and an odds ratio.
+
+    .. math:: p_1 = \\frac{p_0\\,OR}{1 - p_0 + p_0\\,OR}
+              = \\operatorname{expit}\\bigl(\\operatorname{logit} p_0 + \\ln OR\\bigr)
+
+    Computed on the logit scale, so any positive odds ratio and any risk in [0, 1] work
+    (a risk of 0 or 1 stays 0 or 1). Arrays broadcast.
+
+    Examples
+    --------
+    >>> # p0 = 0.5, OR = 3: odds 1 -> 3, risk 3 / (1 + 3) = 0.75
+    >>> float(treatment_risk(0.5, 3.0))
+    0.75
+    """
+    control_risk = np.asarray(control_risk, dtype=float)
+    odds_ratio = np.asarray(odds_ratio, dtype=float)
+    if not np.all((control_risk >= 0) & (control_risk <= 1)):
+        raise ValueError("control_risk must be a risk between 0 and 1")
+    if not np.all((odds_ratio > 0) & np.isfinite(odds_ratio)):
+        raise ValueError("odds_ratio must be a positive finite number")
+    return special.expit(special.logit(control_risk) + np.log(odds_ratio))
+
+
+def implied_effects(odds_ratio, control_risk) -> pd.DataFrame:
+    """What an odds ratio means as risks, at each of some control-arm risks.
+
+    Returns one row per control risk with the treated-arm risk (:func:`treatment_risk`),
+    the risk ratio :math:`p_1/p_0` and the risk difference :math:`p_1 - p_0`.
+
+    Examples
+    --------
+    >>> implied_effects(3.0, [0.05, 0.5]).round(3)
+       control_risk  odds_ratio  treatment_risk  risk_ratio  risk_difference
+    0          0.05         3.0           0.136       2.727            0.086
+    1          0.50         3.0           0.750       1.500            0.250
+    """
+    control_risk = np.atleast_1d(np.asarray(control_risk, dtype=float))
+    if np.any(control_risk == 0):
+        raise ValueError("control_risk must be above 0 for a risk ratio")
+    odds_ratio = np.broadcast_to(np.asarray(odds_ratio, dtype=float), control_risk.shape)
+    risk = treatment_risk(control_risk, odds_ratio)
+    return pd.DataFrame({"control_risk": control_risk, "odds_ratio": odds_ratio,
+                         "treatment_risk": risk, "risk_ratio": risk / control_risk,
+                         "risk_difference": risk - control_risk})
+
+
+def compare_measures(df: pd.DataFrame, measures=MEASURES, **options) -> pd.DataFrame:
+    """The same trials as OR, RR and RD: each study's effect and weight, and the pooled one.
+
+    Parameters
+    ----------
+    df : DataFrame
+        As for :func:`~metarmc.meta_binary` (``study, events_t, total_t, events_c, total_c``).
+    measures : sequence of {"OR", "RR", "RD"}
+    **options
+        Passed to :func:`~metarmc.meta_binary` (``method``, ``model``, ...) for every measure.
+
+    Returns
+    -------
+    DataFrame
+        :data:`COMPARISON_COLUMNS`: per measure, one row per study (natural scale, 95% CI,
+        weight in percent; NaN when not estimable) and a last row whose ``study`` is
+        :data:`POOLED` (weight 100).
+    """
+    unknown = [m for m in measures if m not in MEASURES]
+    if unknown:
+        raise ValueError(f"measures must be among {', '.join(MEASURES)}; got {', '.join(map(repr, unknown))}")
+    parts = []
+    for measure in measures:
+        result = meta_binary(df, measure=measure, **options)
+        studies = result.studies[["study", "estimate", "ci_low", "ci_high", "weight"]]
+        pooled = pd.DataFrame([{"study": POOLED, "estimate": result.estimate, "ci_low": result.ci_low,
+                                "ci_high": result.ci_high, "weight": 100.0}])
+        parts.append(pd.concat([studies, pooled], ignore_index=True).assign(measure=measure))
+    return pd.concat(parts, ignore_index=True)[list(COMPARISON_COLUMNS)]
