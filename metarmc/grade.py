@@ -149,7 +149,7 @@ def starting_level(weight, randomised, study=None) -> tuple[str, str]:
 
     Rule: start at *high* unless more than :data:`NON_RANDOMISED_SHARE` % of the analysis
     weight is from studies not known to be randomised (``randomised`` other than "yes"),
-    then at *low* (GRADE Handbook §5.1: randomised trials start high, observational studies low).
+    then at *low* (GRADE Handbook §5: randomised trials start high, observational studies low).
 
     Returns
     -------
@@ -276,8 +276,8 @@ def rate_imprecision(measure: str, ci, control_risk: float, participants: int, b
     Rule: one count for a 95% CI that crosses 1, one for fewer participants than the
     optimal information size (OIS); -1 for one count, -2 for two. A CI so wide that it
     contains both appreciable benefit and appreciable harm (as risk ratios at the control
-    risk, below and above :data:`APPRECIABLE_RR`) is -2 by itself (GRADE Handbook §5.2.4.1).
-    The OIS is the size of one trial able to detect a relative risk reduction of
+    risk, below and above :data:`APPRECIABLE_RR`) is -2 by itself (GRADE guidelines 6;
+    GRADE Handbook §5.2.4). The OIS is the size of one trial able to detect a relative risk reduction of
     :data:`OIS_RRR` in the undesirable event (for ``benefit="higher"`` the complementary
     event, e.g. no live birth, as Egerup et al. 2015 did) at two-sided :data:`OIS_ALPHA` and
     power :data:`OIS_POWER` (:func:`metarmc.tsa.required_information_size`); when that event
@@ -295,6 +295,8 @@ def rate_imprecision(measure: str, ci, control_risk: float, participants: int, b
     benefit : {"lower", "higher"}
         Whether fewer or more events is the benefit.
     """
+    if measure not in ("OR", "RR"):
+        raise ValueError(f"measure must be OR or RR (a ratio); got {measure!r}")
     low, high = _interval(ci, "ci")
     if benefit not in ("lower", "higher"):
         raise ValueError(f"benefit must be lower or higher; got {benefit!r}")
@@ -588,8 +590,7 @@ def _share(weight: np.ndarray, mask: np.ndarray) -> float:
 
 def _names(study, mask: np.ndarray) -> str:
     """`` (A, B)``: the labels of the studies in ``mask``, or nothing."""
-    listed = _listed(study, mask)
-    return f" ({listed})" if study is not None and mask.any() else ""
+    return f" ({_listed(study, mask)})" if study is not None and mask.any() else ""
 
 
 def _listed(study, mask: np.ndarray) -> str:

@@ -681,3 +681,9 @@ def _first_crossing(looks: pd.DataFrame) -> tuple[str, str | None]:
         return "none", None
     name = min(first, key=first.get)
     return name, str(looks["study"].iloc[first[name]])
+
+
+#: The assumptions of Egerup et al. (2015, PLoS One 10:e0141588, Fig 2B) for the outcome
+#: "no live birth": control event proportion 43%, relative risk reduction 20%, two-sided
+#: α 5%, power 80%, diversity 0% (their required information size: 1,008 patients).
+EGERUP_2015 = dict(p_control=0.43, rrr=0.20, alpha=0.05, power=0.80, diversity=0.0)
