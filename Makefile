@@ -17,13 +17,15 @@ JB_FLAGS    ?= -W -n --keep-going
 PYTEST_ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv install book inputs-check test golden clean distclean
+.PHONY: help venv install book inputs-check test golden site-check linkcheck clean distclean
 
 help:
 	@echo "make install   create $(VENV) and install requirements.txt and metarmc (-e)"
 	@echo "make book      build the book into $(BUILD)/html (warnings are errors)"
 	@echo "make test      run tests/ and check every book/*.md chapter against tests/golden/"
 	@echo "make golden    re-execute the chapters into tests/golden/ (then: git diff tests/golden)"
+	@echo "make site-check  open every page in headless Chromium, offline; screenshots in $(BUILD)/screenshots"
+	@echo "make linkcheck   check the external links (needs the internet; not part of make test)"
 	@echo "make clean     remove $(BUILD) and test caches (keeps $(VENV)); distclean removes it too"
 
 # Reinstall only when requirements.txt or pyproject.toml change.
@@ -55,6 +57,16 @@ book: $(STAMP)
 test: book
 	@$(PY) -c "import matplotlib.font_manager" >/dev/null
 	$(PY) -m pytest tests book metarmc --doctest-modules --nbval --nbval-sanitize-with tests/golden/sanitize.cfg $(PYTEST_ARGS)
+
+# What tests/test_site.py checks in `make test`, as a report; also saves screenshots.
+site-check: book
+	$(PY) tools/browser_check.py --site $(BUILD)/html --screenshots $(BUILD)/screenshots
+
+# External links (references, DOIs) need the internet: a report, never part of `make test`.
+# Built apart (its own output and execution cache) so it never touches $(BUILD)/html.
+linkcheck: $(STAMP)
+	$(JB) build . --builder linkcheck --path-output $(BUILD)/linkcheck
+	@echo "linkcheck: report in $(BUILD)/linkcheck/_build/html/output.txt"
 
 golden: $(STAMP)
 	$(PY) tools/regen_golden.py

@@ -1,0 +1,245 @@
+"""The built website (_build/html, from `make book`): offline, linked, accessible, as rendered.
+
+The checks themselves are tools/site_check.py (static: links, images, alt text, assets from
+other hosts) and tools/browser_check.py (each page rendered by headless Chromium, offline).
+The site tests skip, saying why, when the site is not built or Chromium is absent; the tests
+of the checkers run on small sites made here, so they show each check can fail.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import browser_check  # noqa: E402
+import site_check  # noqa: E402
+
+SITE = ROOT / "_build" / "html"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+MATHJAX = "_static/mathjax/tex-chtml.js"
+PNG_1x1 = bytes.fromhex(  # a whole 1x1 PNG: signature, IHDR, IDAT, IEND
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+
+
+@pytest.fixture(scope="module")
+def site() -> Path:
+    if not (SITE / "index.html").is_file():
+        pytest.skip("the site is not built: run `make book` first")
+    return SITE
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    path = browser_check.find_chromium()
+    if path is None:
+        message = "Chromium is not installed (apt-get install chromium), or set CHROMIUM"
+        if os.environ.get("CI"):  # .ci/run installs it: a skip there would hide a broken install
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def listing(problems: list[str]) -> str:
+    return f"{len(problems)} problem(s):\n" + "\n".join(problems)
+
+
+# --- the built site -----------------------------------------------------------------------
+
+def test_site_links_images_and_assets(site):
+    problems = site_check.check_site(site)
+    assert not problems, listing(problems)
+
+
+def test_site_renders_in_browser(site, chromium):
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
+    problems = browser_check.check_in_browser(site, chromium, screenshots=SCREENSHOTS)
+    assert not problems, listing(problems)
+    shots = sorted(SCREENSHOTS.glob("*.png"))
+    assert shots, "no screenshot taken"
+    assert all(shot.read_bytes().startswith(b"\x89PNG") for shot in shots)
+
+
+def test_maths_uses_the_mathjax_shipped_with_the_site(site):
+    assert (site / MATHJAX).is_file(), f"{MATHJAX} missing: is sphinx-mathjax-offline installed?"
+    for page in site_check.site_pages(site):
+        soup = site_check.parse(page)
+        scripts = [s["src"] for s in soup.find_all("script", src=True)
+                   if "mathjax" in s["src"].lower()]
+        if soup.select_one(".math"):
+            assert scripts, f"{page.name} has maths but loads no MathJax"
+        for src in scripts:
+            assert src.split("?")[0].endswith(MATHJAX), f"{page.name} loads MathJax from {src}"
+
+
+REPOSITORY = "https://github.com/ivig-living-review/ivig-living-review"
+
+
+def built_chapters(site: Path) -> list[str]:
+    """Docnames (``book/NAME``) of the chapters in the current build."""
+    return sorted(d for d in site_check.built_docnames(site) if d.startswith("book/"))
+
+
+def header_links(site: Path, docname: str) -> dict[str, str]:
+    """The page's header buttons: each link's title (tooltip) -> its href."""
+    soup = site_check.parse(site / f"{docname}.html")
+    return {a.get("title", ""): a["href"] for a in soup.select(".article-header-buttons a[href]")}
+
+
+def test_every_chapter_links_its_source_repository_and_edit_page(site):
+    for docname in built_chapters(site):
+        links = header_links(site, docname)
+        assert links.get("Source repository") == REPOSITORY, docname
+        assert links.get("Suggest edit") == f"{REPOSITORY}/edit/main/{docname}.md", docname
+        assert links.get("Download source file") == f"../_sources/{docname}.md", docname
+
+
+def test_every_notebook_chapter_offers_its_executed_notebook_and_binder(site):
+    notebooks = [d for d in built_chapters(site)
+                 if "kernelspec:" in (ROOT / f"{d}.md").read_text(encoding="utf8")]
+    assert notebooks, "no notebook chapter in the build"
+    for docname in notebooks:
+        links = header_links(site, docname)
+        assert links.get("Launch on Binder") == (
+            f"https://mybinder.org/v2/gh/ivig-living-review/ivig-living-review/main"
+            f"?urlpath=lab/tree/{docname}.md"), docname
+        assert links.get("Download notebook file") == f"../_sources/{docname}.ipynb", docname
+        notebook = nbformat.read(site / "_sources" / f"{docname}.ipynb", as_version=4)
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        assert code and all(cell.execution_count for cell in code), f"{docname}.ipynb not executed"
+
+
+def test_every_data_file_is_downloadable_from_the_site(site):
+    """Each data/*.csv (and the data dictionary) is linked from a page, as an exact copy."""
+    downloads = {}
+    for page in site_check.site_pages(site):
+        for a in site_check.parse(page).find_all("a", href=True):
+            if "_downloads/" in a["href"]:
+                target = (page.parent / a["href"]).resolve()
+                downloads.setdefault(target.name, target)
+    wanted = sorted((ROOT / "data").glob("*.csv")) + [ROOT / "data" / "README.md"]
+    missing = [f.name for f in wanted if f.name not in downloads]
+    assert not missing, f"not downloadable from any page (add to book/90-data.md): {missing}"
+    stale = [f.name for f in wanted if downloads[f.name].read_bytes() != f.read_bytes()]
+    assert not stale, f"the site's copy differs from data/ (rebuild): {stale}"
+
+
+# --- the checkers, on small sites made here ----------------------------------------------
+
+PAGE = """<!DOCTYPE html><html lang="en"><head><title>{title}</title>{head}</head>
+<body><main><h1 id="top">{title}</h1>{body}</main></body></html>"""
+
+
+def make_site(root: Path, pages: dict[str, str], files: dict[str, bytes] | None = None) -> Path:
+    """A site at ``root`` with the given pages (name -> body HTML) and files (name -> bytes)."""
+    (root / "_static").mkdir(parents=True, exist_ok=True)
+    for name, body in pages.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(PAGE.format(title=Path(name).stem, head="", body=body))
+    for name, data in (files or {}).items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    return root
+
+
+def test_site_check_passes_a_sound_site(tmp_path):
+    site = make_site(tmp_path, {
+        "index.html": '<a href="book/a.html#sec">A</a> <a href="https://example.org">out</a>',
+        "book/a.html": '<h2 id="sec">S</h2><a href="../index.html#top">up</a> <a href="#">menu</a>'
+                       '<img src="../_images/f.png" alt="A forest plot of live birth">'
+                       '<img src="../_images/g.svg" alt="A funnel plot">',
+    }, {"_images/f.png": PNG_1x1,
+        "_images/g.svg": b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'})
+    assert site_check.check_site(site) == []
+
+
+def test_site_check_finds_each_kind_of_problem(tmp_path):
+    site = make_site(tmp_path, {
+        "index.html": '<a href="book/gone.html">x</a> <a href="book/a.html#nowhere">y</a>'
+                      '<a href="#not-here">z</a> <a href="../../etc/passwd">w</a>'
+                      '<script src="https://cdn.example.org/x.js"></script>'
+                      '<link rel="stylesheet" href="//cdn.example.org/x.css">',
+        "book/a.html": '<img src="../_images/f.png">'
+                       '<img src="../_images/f.png" alt="f.png">'
+                       '<img src="../_images/cut.png" alt="A cut image">'
+                       '<img src="../_images/none.png" alt="A missing image">'
+                       '<img src="../_images/bad.svg" alt="Not an image">',
+    }, {"_images/f.png": PNG_1x1, "_images/cut.png": PNG_1x1[:40],
+        "_images/bad.svg": b"<html>oops</html>",
+        "_static/theme.css": b"@font-face { src: url('https://fonts.example.org/a.woff2') }"})
+    problems = site_check.check_site(site)
+    expected = [
+        "index.html: <a> book/gone.html points to a file that does not exist",
+        "index.html: <a> book/a.html#nowhere: no element with id 'nowhere' in book/a.html",
+        "index.html: <a> #not-here: no element with id 'not-here' in index.html",
+        "index.html: <a> ../../etc/passwd points outside the site",
+        "index.html: <script> loads https://cdn.example.org/x.js from another host",
+        "index.html: <link rel=stylesheet> loads //cdn.example.org/x.css from another host",
+        "book/a.html: <img src='../_images/f.png'> has no alt text",
+        "book/a.html: <img src='../_images/f.png'> has its file name for alt text",
+        "book/a.html: <img src='../_images/cut.png'> is a truncated PNG",
+        "book/a.html: <img src='../_images/none.png'> ../_images/none.png points to a file",
+        "book/a.html: <img src='../_images/bad.svg'> is XML but not SVG",
+        "_static/theme.css: loads a font or image from another host",
+    ]
+    for start in expected:
+        assert sum(p.startswith(start) for p in problems) == 1, (start, problems)
+    assert len(problems) == len(expected), listing(problems)
+
+
+def test_site_check_skips_pages_of_chapters_no_longer_built(tmp_path):
+    site = make_site(tmp_path, {"index.html": "", "book/a.html": "", "book/old.html": "<img>"})
+    (site / "searchindex.js").write_text('Search.setIndex({"docnames": ["book/a"], "x": [1]})')
+    assert [p.name for p in site_check.site_pages(site)] == ["a.html", "index.html"]
+
+
+def test_dom_check_finds_what_a_reader_should_not_see():
+    dom = PAGE.format(title="", head="", body=(
+        '<div class="cell_output"><div class="output traceback"><pre>ValueError: x</pre></div>'
+        '<div class="output stderr"><pre>UserWarning: y</pre></div>'
+        '<div class="output text_plain"><pre>&lt;Figure size 640x480 with 1 Axes&gt;</pre></div>'
+        '</div>'
+        '<p>inline <span class="math">\\(x^2\\)</span></p>'
+        '<p><span class="math"><mjx-container><mjx-merror data-mjx-error="Undefined control '
+        'sequence \\foo"></mjx-merror></mjx-container></span></p>'))
+    problems = browser_check.dom_problems(dom.replace(' lang="en"', ""))
+    expected = ["no <title>", "no <h1> heading",
+                "no lang attribute on <html> (screen readers need it)",
+                "1 maths not typeset by MathJax, first: '\\\\(x^2\\\\)'",
+                "MathJax error: Undefined control sequence \\foo",
+                "error output: 'ValueError: x'",
+                "a cell printed to stderr: 'UserWarning: y'",
+                "a figure shown as text, not as an image: '<Figure size 640x480 with 1 Axes>'",
+                "raw TeX left in the text: \\("]
+    assert problems == expected
+
+
+PROBE_MATHS = ('<p>inverse-variance weight <span class="math notranslate nohighlight">'
+               '\\(w_i = 1/\\hat\\sigma_i^2\\)</span></p><div class="math notranslate nohighlight">'
+               '\\[I^2 = \\max\\left(0, \\frac{Q - (k - 1)}{Q}\\right)\\]</div>')
+MATHJAX_HEAD = ('<script>window.MathJax = {"options": {"processHtmlClass": "math"}}</script>'
+                f'<script defer src="{MATHJAX}"></script>')
+
+
+def test_shipped_mathjax_typesets_offline_and_the_check_sees_when_it_does_not(
+        site, chromium, tmp_path):
+    """The site's own MathJax, served from loopback with every other host refused, typesets
+    inline and display maths; the same page without MathJax is caught untypeset."""
+    (tmp_path / "_static").symlink_to(site / "_static", target_is_directory=True)
+    for name, head in (("with.html", MATHJAX_HEAD), ("without.html", "")):
+        (tmp_path / name).write_text(PAGE.format(title=name, head=head, body=PROBE_MATHS))
+    problems = browser_check.check_in_browser(tmp_path, chromium, ["with.html", "without.html"])
+    assert problems == [
+        "without.html: 2 maths not typeset by MathJax, first: "
+        "'\\\\(w_i = 1/\\\\hat\\\\sigma_i^2\\\\)'",
+        "without.html: raw TeX left in the text: \\(, \\[",
+    ]
