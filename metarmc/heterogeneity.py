@@ -127,20 +127,31 @@ def tau2_reml(yi, vi, include) -> np.ndarray:
               {\\sum w_i^2} + \\frac{1}{\\sum w_i}\\right), \\qquad w_i = \\frac1{v_i + \\tau^2}
 
     started at the DerSimonian-Laird value and iterated until the change is below 1e-12.
+    In a batch, each meta-analysis stops iterating as soon as it has converged.
     """
     fixed_w = include / vi
     q = cochran_q(yi, vi, weighted_mean(yi, fixed_w), include)
-    tau2 = tau2_dersimonian_laird(q, vi, include)
+    start = tau2_dersimonian_laird(q, vi, include)
+    k = yi.shape[-1]
+    y, v, inc = (np.broadcast_to(a, yi.shape).reshape(-1, k) for a in (yi, vi, include))
+    tau2 = start.reshape(-1).astype(float)
+    active = np.arange(tau2.size)
     for _ in range(_REML_MAX_ITER):
-        w = include / (vi + tau2[..., None])
-        mu = weighted_mean(yi, w)
-        resid = include * ((yi - mu[..., None]) ** 2 - vi)
-        updated = np.maximum(0.0, study_sum(w**2 * resid) / study_sum(w**2) + 1 / study_sum(w))
-        done = np.all(np.abs(updated - tau2) < _REML_TOL)
-        tau2 = updated
-        if done:
+        updated = _reml_update(tau2[active], y[active], v[active], inc[active])
+        converged = np.abs(updated - tau2[active]) < _REML_TOL
+        tau2[active] = updated
+        active = active[~converged]
+        if active.size == 0:
             break
-    return np.where(study_count(include) > 1, tau2, 0.0)
+    return np.where(study_count(include) > 1, tau2.reshape(start.shape), 0.0)
+
+
+def _reml_update(tau2, yi, vi, include):
+    """One fixed-point step of the REML equation (see :func:`tau2_reml`)."""
+    w = include / (vi + tau2[:, None])
+    mu = weighted_mean(yi, w)
+    resid = include * ((yi - mu[:, None]) ** 2 - vi)
+    return np.maximum(0.0, study_sum(w**2 * resid) / study_sum(w**2) + 1 / study_sum(w))
 
 
 TAU2_ESTIMATORS = {"DL": None, "REML": tau2_reml, "PM": tau2_paule_mandel}  # DL needs the method's Q

@@ -17,7 +17,7 @@ cohort studies of common outcomes. JAMA 280:1690-1691.
 Deeks JJ (2002). Issues in the selection of a summary statistic for meta-analysis of
 clinical trials with binary outcomes. Stat Med 21:1575-1600.
 Higgins JPT, Thomas J, et al. (eds) (2023). Cochrane Handbook for Systematic Reviews of
-Interventions 6.4, §6.4.1 and §15.4.4 (re-expressing an odds ratio as risks).
+Interventions 6.4, §6.4.1 and §15.4 (re-expressing an odds ratio as risks).
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .api import meta_binary
+from .api import BINARY_COLUMNS, meta_binary
+from .effects import Cells
 
 #: The binary effect measures, in the order the chapters show them.
 MEASURES = ("OR", "RR", "RD")
@@ -81,6 +82,38 @@ def implied_effects(odds_ratio, control_risk) -> pd.DataFrame:
     return pd.DataFrame({"control_risk": control_risk, "odds_ratio": odds_ratio,
                          "treatment_risk": risk, "risk_ratio": risk / control_risk,
                          "risk_difference": risk - control_risk})
+
+
+def risks_and_odds(df: pd.DataFrame) -> pd.DataFrame:
+    """Each study's risk and odds of the event in each arm: what the OR, RR and RD compare.
+
+    .. math:: \\text{risk}_1 = \\frac{a}{n_1}, \\quad \\text{odds}_1 = \\frac{a}{b}, \\qquad
+              \\text{risk}_2 = \\frac{c}{n_2}, \\quad \\text{odds}_2 = \\frac{c}{d}
+
+    so that :math:`OR = \\text{odds}_1/\\text{odds}_2`, :math:`RR = \\text{risk}_1/\\text{risk}_2`
+    and :math:`RD = \\text{risk}_1 - \\text{risk}_2` (infinite odds when every woman of an arm
+    has the event).
+
+    Returns
+    -------
+    DataFrame
+        ``study``, ``risk_t``, ``odds_t``, ``risk_c``, ``odds_c``.
+    """
+    _check_columns(df)
+    cells = Cells.from_counts(*(df[c].to_numpy(float) for c in BINARY_COLUMNS))
+    with np.errstate(divide="ignore"):
+        return pd.DataFrame({"study": df["study"].to_numpy(), "risk_t": cells.a / cells.n1,
+                             "odds_t": cells.a / cells.b, "risk_c": cells.c / cells.n2,
+                             "odds_c": cells.c / cells.d})
+
+
+def _check_columns(df: pd.DataFrame) -> None:
+    missing = [c for c in ("study", *BINARY_COLUMNS) if c not in df.columns]
+    if missing:
+        raise ValueError(f"missing column(s) {', '.join(missing)}; expected study, {', '.join(BINARY_COLUMNS)}")
+    totals = df[["total_t", "total_c"]].to_numpy(float)
+    if (totals < 1).any():
+        raise ValueError("total_t and total_c must be at least 1")
 
 
 def compare_measures(df: pd.DataFrame, measures=MEASURES, **options) -> pd.DataFrame:

@@ -101,7 +101,7 @@ def _mh_odds_ratio(cells: Cells, include):
     r, s = study_sum(r_), study_sum(s_)
     pr, ps = study_sum(p_ * r_), study_sum(p_ * s_)
     var = 0.5 * (pr / r**2 + (ps + r - pr) / (r * s) + (s - ps) / s**2)
-    return np.log(r / s), np.sqrt(var), s_ / s[..., None]
+    return np.log(r / s), np.sqrt(var), s_
 
 
 def _mh_risk_ratio(cells: Cells, include):
@@ -119,7 +119,7 @@ def _mh_risk_ratio(cells: Cells, include):
     r_, s_ = include * a * n2 / n, include * c * n1 / n
     r, s = study_sum(r_), study_sum(s_)
     var = study_sum(include * (n1 * n2 * (a + c) - a * c * n) / n**2) / (r * s)
-    return np.log(r / s), np.sqrt(var), s_ / s[..., None]
+    return np.log(r / s), np.sqrt(var), s_
 
 
 def _mh_risk_difference(raw: Cells, corrected: Cells, include):
@@ -139,14 +139,16 @@ def _mh_risk_difference(raw: Cells, corrected: Cells, include):
     n1, n2, n = corrected.n1, corrected.n2, corrected.n
     w_corrected = include * n1 * n2 / n
     j = include * (a * b * n2**3 + c * d * n1**3) / (n1 * n2 * n**2)
-    return rd, np.sqrt(study_sum(j)) / study_sum(w_corrected), w / study_sum(w)[..., None]
+    return rd, np.sqrt(study_sum(j)) / study_sum(w_corrected), w
 
 
 def mantel_haenszel(cells: Cells, measure: str, include, raw: Cells | None = None):
-    """Mantel-Haenszel pooled estimate (log scale for OR/RR), its SE and weights (fractions).
+    """Mantel-Haenszel pooled estimate (log scale for OR/RR), its SE and the study weights.
 
+    The weights are as the formulas write them, not yet fractions of their total:
+    :math:`b_i c_i/N_i` (OR), :math:`c_i n_{1i}/N_i` (RR), :math:`n_{1i} n_{2i}/N_i` (RD).
     ``cells`` are the zero-cell-corrected tables; the risk difference also needs the ``raw``
-    ones for its estimate (they default to ``cells``).
+    ones for its estimate and weights (they default to ``cells``).
     """
     if measure == "RD":
         return _mh_risk_difference(cells if raw is None else raw, cells, include)
@@ -212,6 +214,7 @@ def _pool_binary(events_t, total_t, events_c, total_c, measure, method, model, t
         yi = BINARY_EFFECTS["RD"](raw)[0]
     if method == "MH":
         estimate, se, weight = mantel_haenszel(cells, measure, include, raw)
+        weight = weight / study_sum(weight)[..., None]
     else:
         estimate, se, weight = inverse_variance(yi, vi, include)
     q = het.cochran_q(yi, vi, estimate, include)

@@ -27,7 +27,7 @@ import pandas as pd
 
 from .api import BINARY_COLUMNS, meta_binary
 from .effects import BINARY_EFFECTS, Cells, estimable, peto_statistics, zero_cell_corrected
-from .pooling import MEASURES_BINARY, METHODS, masked
+from .pooling import MEASURES_BINARY, METHODS, mantel_haenszel, masked
 
 #: The methods of :func:`weight_table`, in order, and the column-name suffix of each.
 TABLE_METHODS = {"MH": "mh", "IV": "iv", "Peto": "peto"}
@@ -72,18 +72,12 @@ def study_weights(events_t, total_t, events_c, total_c, method="MH", measure="OR
         if method == "Peto":
             return np.where(include, peto_statistics(raw)[1], 0.0)
         raw = Cells(*(masked(x, include, 1.0) for x in raw))
+        cells = zero_cell_corrected(raw)
         if method == "MH" and tau2 is None:
-            return include * _mantel_haenszel_weight(raw, measure)
-        variance = BINARY_EFFECTS[measure](zero_cell_corrected(raw))[1]
+            return include * mantel_haenszel(cells, measure, include, raw)[2]
+        variance = BINARY_EFFECTS[measure](cells)[1]
         tau2 = 0.0 if tau2 is None else np.asarray(tau2, dtype=float)[..., None]
         return include / (variance + tau2)
-
-
-def _mantel_haenszel_weight(raw: Cells, measure: str) -> np.ndarray:
-    if measure == "RD":  # no zero-cell correction: the RD's weight uses the arm sizes as they are
-        return raw.n1 * raw.n2 / raw.n
-    a, b, c, d = cells = zero_cell_corrected(raw)
-    return b * c / cells.n if measure == "OR" else c * cells.n1 / cells.n
 
 
 def weight_table(df: pd.DataFrame, measure="OR") -> pd.DataFrame:
