@@ -7,6 +7,7 @@ from .api import leave_one_out, meta_binary, meta_continuous
 from .audit import Flag, audit_frame
 from .bias import egger_test, trim_and_fill
 from .data import load, validate
+from .forensics import fitting_study_sets, reconstruct
 from .grade import grade_table, summary_of_findings
 from .pooling import Pooled, pool_binary, pool_effects
 from .results import MetaResult
@@ -14,4 +15,5 @@ from .sensitivity import Scenario, influence, scenarios, standard_scenarios
 
 __all__ = ["meta_binary", "meta_continuous", "leave_one_out", "pool_binary", "pool_effects",
            "Pooled", "MetaResult", "load", "validate", "egger_test", "trim_and_fill",
-           "audit_frame", "Flag", "summary_of_findings", "grade_table", "influence", "scenarios", "Scenario", "standard_scenarios"]
+           "audit_frame", "Flag", "summary_of_findings", "grade_table",
+           "fitting_study_sets", "reconstruct", "influence", "scenarios", "Scenario", "standard_scenarios"]

@@ -75,7 +75,7 @@ def audit(args: argparse.Namespace) -> int:
     argument("--json", action="store_true", help="print the surviving tables as a JSON list"),
     argument("--model", choices=("fixed", "random"), help="pool with this model (default: the printed one)"),
     argument("--max-candidates", type=int,
-             help="exhaustive search up to this many candidates per set, else a sampled search of this many"),
+             help="candidates to test for the analysis, shared by its sets (exhaustive where they fit, else sampled)"),
     argument("--set", type=int, help="reconstruct only the set of this rank (default: the --top most plausible)"),
     argument("--top", type=int, default=3, help="how many of the most plausible sets to reconstruct"),
     argument("--relax", action="store_true", help="let studies with unknown counts have fewer patients than Table 1 n"),
@@ -95,7 +95,7 @@ def reconstruct(args: argparse.Namespace) -> int:
         review = data.load(args.data_dir or data.find_data_dir())
         sets = forensics.study_sets_for(review, args.analysis, args.relax)
         ranks = [args.set] if args.set else range(1, min(args.top, len(sets)) + 1)
-        options = dict(model=args.model, max_candidates=args.max_candidates or forensics.MAX_CANDIDATES,
+        options = dict(model=args.model, max_candidates=args.max_candidates or forensics.ANALYSIS_BUDGET,
                        workers=args.workers, seed=args.seed,
                        statistics=forensics.statistics_arg(args.statistics) if args.statistics else None,
                        event_totals=forensics.event_totals_arg(args.event_totals) if args.event_totals else None)
@@ -107,7 +107,8 @@ def reconstruct(args: argparse.Namespace) -> int:
         print(json.dumps([dict(set=rank, **record) for rank, result in results
                           for record in result.records(args.limit)], ensure_ascii=False, indent=1))
         for rank, result in results:
-            print(f"set {rank}: {result.n_survivors} surviving tables ({'exhaustive' if result.exhaustive else 'sampled'}), "
+            search = "exhaustive" if result.exhaustive else "sampled"
+            print(f"set {rank}: {result.n_survivors} surviving tables ({search}), "
                   f"{min(args.limit, len(result.survivors))} printed", file=sys.stderr)
         return 0
     print(f"{args.analysis}: printed {forensics.Printed.from_reported(review.reported_row(args.analysis))}")

@@ -75,8 +75,9 @@ from scipy import signal, special
 
 from .distributions import Z_95, normal_p
 from .effects import Cells, estimable, log_odds_ratio, zero_cell_corrected
-from .heterogeneity import cochran_q, i_squared, study_count
-from .pooling import MODELS, _mh_odds_ratio, masked, pool_binary
+from .formatting import p_printed
+from .heterogeneity import cochran_q, i_squared, study_count, tau2_dersimonian_laird
+from .pooling import MODELS, _mh_odds_ratio, inverse_variance, masked, pool_binary
 
 #: The printed statistics one can impose, in the order they are printed.
 STATISTICS = ("estimate", "ci", "z", "p", "i2")
@@ -90,9 +91,13 @@ DECIMALS = {"estimate": 2, "ci": 2, "z": 2, "i2": 0}
 SUBGROUP_TYPE = {"live_birth_primary": "primary", "live_birth_secondary": "secondary"}
 #: Default cap on the candidates tested (exhaustive below it, sampled above it): about half a
 #: minute for k = 11 on two cores.
-MAX_CANDIDATES = 60_000_000
-#: Default number of candidates pooled at once (memory is a few hundred bytes per candidate and study).
-CHUNK = 32_768
+MAX_CANDIDATES = 150_000_000
+#: Default budget of candidates for the few sets of one analysis (:func:`reconstruct_sets`):
+#: about a minute for k = 11 on two cores.
+ANALYSIS_BUDGET = 500_000_000
+#: Default number of candidates pooled at once: small enough for the arrays to stay in cache
+#: (fastest on the benchmark), a few MB per process.
+CHUNK = 2_048
 
 _P_TEXT = re.compile(r"\s*([<>]?)\s*(\d*\.?\d+)\s*")
 
@@ -134,7 +139,7 @@ class Printed:
     def from_result(cls, result) -> "Printed":
         """A :class:`~metarmc.results.MetaResult` printed as RevMan 5 prints it."""
         return cls(round(result.estimate, 2), round(result.ci_low, 2), round(result.ci_high, 2),
-                   round(abs(result.z), 2), revman_p(result.p), float(round(result.i2)))
+                   round(abs(result.z), 2), p_printed(result.p), float(round(result.i2)))
 
     @property
     def available(self) -> tuple[str, ...]:
@@ -193,10 +198,10 @@ class Printed:
     def contradiction(self, statistics=None) -> str:
         """Why no data at all can give the imposed printed values together ("" if some could).
 
-        Without HKSJ, both models print :math:`\hat\theta \pm 1.96\,SE` and
-        :math:`z = \hat\theta / SE`, :math:`p = 2\Phi(-|z|)`, whatever the tables. So
+        Without HKSJ, both models print :math:`\\hat\\theta \\pm 1.96\\,SE` and
+        :math:`z = \\hat\\theta / SE`, :math:`p = 2\\Phi(-|z|)`, whatever the tables. So
 
-        .. math:: |z| = 1.96\,\frac{|l + h|}{h - l}, \qquad \hat\theta = \frac{l + h}2
+        .. math:: |z| = 1.96\\,\\frac{|l + h|}{h - l}, \\qquad \\hat\\theta = \\frac{l + h}2
 
         for the log CI bounds :math:`(l, h)`. The printed CI bounds and estimate confine
         :math:`(l, h)` to a polygon (a box cut by the strip of the estimate); :math:`z` is a
@@ -211,8 +216,8 @@ class Printed:
         if "p" in statistics:
             z_range = _meet(z_range, _z_from_p(self.p))
         if z_range[0] > z_range[1]:
-            return f"Z={self.z:.2f} gives P between {normal_p(z_range_of(self.z)[1]):.4f} and " \
-                   f"{normal_p(z_range_of(self.z)[0]):.4f}, which does not round to P={self.p}"
+            return f"Z={self.z:.2f} gives P between {normal_p(_z_interval(self.z)[1]):.4f} and " \
+                   f"{normal_p(_z_interval(self.z)[0]):.4f}, which does not round to P={self.p}"
         if "ci" not in statistics:
             return ""
         box = [(l, h) for l in _log_interval(self.ci_low) for h in _log_interval(self.ci_high)]
@@ -241,24 +246,12 @@ class Printed:
         return ", ".join(parts)
 
 
-def revman_p(p: float) -> str:
-    """A P value as RevMan 5 displays it: ``<0.00001``, one significant digit below 0.01, else 2 decimals."""
-    if not 0 <= p <= 1:
-        raise ValueError(f"p must be between 0 and 1; got {p!r}")
-    if p < 1e-5:
-        return "<0.00001"
-    if p >= 0.01:
-        return f"{p:.2f}"
-    decimals = -math.floor(math.log10(p))
-    return f"{p:.{decimals}f}"
-
-
 def _interval(value, decimals, slack=ROUNDING_SLACK) -> tuple[float, float]:
     half = 0.5 * 10.0 ** -decimals + slack
     return value - half, value + half
 
 
-def z_range_of(z: float) -> tuple[float, float]:
+def _z_interval(z: float) -> tuple[float, float]:
     """The |z| values that round to a printed Z."""
     return _interval(z, DECIMALS["z"])
 
@@ -414,12 +407,8 @@ def hull(arms) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
     same kind with the bounds added (they are M-natural-convex sets; Murota 2003, *Discrete
     Convex Analysis*, SIAM, ch. 4), which makes the subset-sum test below exact.
     """
-    lows, highs = np.zeros(3, dtype=np.int64), np.zeros(3, dtype=np.int64)
-    for arm in arms:
-        for i, (lo, hi) in enumerate((arm.total_t, arm.total_c, arm.total)):
-            lows[i] += lo
-            highs[i] += hi
-    return tuple((int(lo), int(hi)) for lo, hi in zip(lows, highs))
+    return tuple((sum(getattr(a, name)[0] for a in arms), sum(getattr(a, name)[1] for a in arms))
+                 for name in ("total_t", "total_c", "total"))
 
 
 def _reaches(arms, n_t, n_c) -> bool:
@@ -596,7 +585,8 @@ def _readings(review, analysis, relax, n_t, n_c) -> dict[str, list[Arms]]:
         rows = outcomes[(outcomes["study_id"] == study["study_id"]) & (outcomes["outcome"] == analysis)]
         if len(rows) and (rows["status"] == "not_reported").all():
             continue
-        other_type = study["rm_type"] in SUBGROUP_TYPE.values() and study["rm_type"] != SUBGROUP_TYPE.get(analysis, study["rm_type"])
+        subgroup, rm_type = SUBGROUP_TYPE.get(analysis), study["rm_type"]
+        other_type = subgroup is not None and rm_type in SUBGROUP_TYPE.values() and rm_type != subgroup
         if other_type and not (rows["status"] == "extracted").any():
             continue
         readings[study["study_id"]] = _study_readings(review, analysis, study, rows, relax, n_t, n_c)
@@ -679,11 +669,11 @@ class _Problem:
     def survives(self, candidates: np.ndarray) -> np.ndarray:
         """Which candidates pool to values that round to the printed ones.
 
-        :func:`screen` first; the rest pooled in full by :func:`~metarmc.pooling.pool_binary`
+        :func:`_screen` first; the rest pooled in full by :func:`~metarmc.pooling.pool_binary`
         and tested with :meth:`Printed.compatible_pooled`.
         """
         cells, include = _corrected(self.known.T, candidates)
-        keep = np.flatnonzero(screen(cells, include, self.printed, self.statistics, self.model))
+        keep = np.flatnonzero(_screen(cells, include, self.printed, self.statistics, self.model))
         if len(keep):
             counts = self.tables(candidates[keep])
             pooled = pool_binary(*counts, measure="OR", method="MH", model=self.model)
@@ -713,33 +703,46 @@ def _corrected(known, candidates) -> tuple[Cells, np.ndarray]:
     return cells, np.concatenate([np.broadcast_to(fixed_include, size), free_include], axis=1)
 
 
-def screen(cells: Cells, include, printed: Printed, statistics, model: str) -> np.ndarray:
+def _screen(cells: Cells, include, printed: Printed, statistics, model: str) -> np.ndarray:
     """Cheap first pass: False only for candidates that cannot round to the printed values.
 
-    Uses the engine's own pieces (:func:`~metarmc.pooling._mh_odds_ratio`,
-    :func:`~metarmc.effects.log_odds_ratio`, :func:`~metarmc.heterogeneity.cochran_q`) on the
-    same zero-cell-corrected cells as :func:`~metarmc.pooling.pool_binary`, with the wider
-    tolerance :data:`SCREEN_SLACK`. Under the fixed model it tests the M-H estimate, CI, Z and
-    P; under both models I² (Q is taken around the M-H estimate in both); the random-effects
-    estimate is left to the full pooling.
+    The same steps as :func:`~metarmc.pooling.pool_binary`, with the engine's own functions
+    (:func:`~metarmc.pooling._mh_odds_ratio`, :func:`~metarmc.effects.log_odds_ratio`,
+    :func:`~metarmc.heterogeneity.cochran_q`, :func:`~metarmc.heterogeneity.tau2_dersimonian_laird`,
+    :func:`~metarmc.pooling.inverse_variance`) on the same zero-cell-corrected cells, but only
+    as far as the imposed statistics need and on the candidates still in the running, with the
+    wider tolerance :data:`SCREEN_SLACK`: the M-H estimate (fixed effect: its CI, Z and P are
+    tested at once), then Q for I² and for the DerSimonian-Laird τ², then the random-effects
+    estimate.
     """
+    effect = tuple(s for s in statistics if s != "i2")
     with np.errstate(divide="ignore", invalid="ignore"):
-        keep = np.ones(len(include), dtype=bool)
-        effect = tuple(s for s in statistics if s != "i2")
+        rows = np.arange(len(include))
+        estimate, se, _ = _mh_odds_ratio(cells, include)
         if model == "fixed" and effect:
-            estimate, se, _ = _mh_odds_ratio(cells, include)
-            z = estimate / se
-            keep = printed.compatible(estimate, estimate - Z_95 * se, estimate + Z_95 * se, z, normal_p(z),
-                                      None, effect, SCREEN_SLACK)
-        if "i2" in statistics:
-            rows = np.flatnonzero(keep)
+            rows = rows[_compatible_effect(printed, estimate, se, effect)]
+        if "i2" in statistics or (model == "random" and effect):
             sub, inc = Cells(*(x[rows] for x in cells)), include[rows]
-            estimate, _, _ = _mh_odds_ratio(sub, inc)
             yi, vi = log_odds_ratio(sub)
             df = study_count(inc) - 1
-            q = np.where(df > 0, cochran_q(yi, vi, estimate, inc), 0.0)
-            keep[rows] = printed.compatible(None, None, None, None, None, i_squared(q, df), ("i2",), SCREEN_SLACK)
+            q = np.where(df > 0, cochran_q(yi, vi, estimate[rows], inc), 0.0)
+            ok = printed.compatible(None, None, None, None, None, i_squared(q, df), ("i2",), SCREEN_SLACK) \
+                if "i2" in statistics else np.ones(len(rows), dtype=bool)
+            if model == "random" and effect:
+                yi, vi, inc, q, rows = yi[ok], vi[ok], inc[ok], q[ok], rows[ok]
+                estimate, se, _ = inverse_variance(yi, vi, inc, tau2_dersimonian_laird(q, vi, inc))
+                ok = _compatible_effect(printed, estimate, se, effect)
+            rows = rows[ok]
+    keep = np.zeros(len(include), dtype=bool)
+    keep[rows] = True
     return keep
+
+
+def _compatible_effect(printed, estimate, se, statistics) -> np.ndarray:
+    """:meth:`Printed.compatible` for a pooled log OR and its SE (95% CI, z and p as RevMan computes them)."""
+    z = estimate / se
+    return printed.compatible(estimate, estimate - Z_95 * se, estimate + Z_95 * se, z, normal_p(z), None,
+                              statistics, SCREEN_SLACK)
 
 
 @dataclass
@@ -769,9 +772,8 @@ class _Found:
     def merge(self, other: "_Found") -> "_Found":
         self.tested += other.tested
         self.count += other.count
-        for part in (other.low, other.high):
-            if part is None:
-                return self
+        if other.low is None:
+            return self
         self.low = other.low if self.low is None else np.minimum(self.low, other.low)
         self.high = other.high if self.high is None else np.maximum(self.high, other.high)
         room = self.cap - sum(len(h) for h in self.kept)
@@ -794,7 +796,7 @@ def _arm_configs(unknown, n_t, n_c, limit) -> np.ndarray | None:
     for i, arm in enumerate(unknown):
         (t0, t1), (c0, c1), (n0, n1) = hull(unknown[i + 1:])
         pairs = arm.pairs()
-        if len(rows) * len(pairs) > 50 * limit:
+        if len(rows) * len(pairs) > 4 * limit:
             return None
         done = rows.sum(axis=1)
         t = n_t - done[:, None, 0] - pairs[None, :, 0]
@@ -901,14 +903,23 @@ def _sampled_task(sampler: "_Sampler", budget, seed) -> _Found:
     rng = np.random.default_rng(seed)
     found = _Found(problem.max_survivors)
     batch, size = [], 0
-    while found.tested + size < budget:
+    for _ in range(budget):  # a draw can be empty (event totals out of reach): at most ``budget`` draws
+        if found.tested + size >= budget:
+            break
         batch.append(sampler.draw(rng))
         size += len(batch[-1])
-        if size >= problem.chunk or found.tested + size >= budget:
-            candidates = np.concatenate(batch)
-            found.add(candidates, problem.survives(candidates))
+        if size >= problem.chunk:
+            _test(problem, found, batch)
             batch, size = [], 0
+    _test(problem, found, batch)
     return found
+
+
+def _test(problem, found, batch):
+    """Pool and test a batch of candidate arrays, recording the survivors in ``found``."""
+    candidates = np.concatenate(batch) if batch else np.zeros((0, 0, 4), dtype=np.int64)
+    if len(candidates):
+        found.add(candidates, problem.survives(candidates))
 
 
 class _Sampler:
@@ -1147,6 +1158,14 @@ def reconstruct_tables(study_set: StudySet, printed: Printed, statistics=None, m
     Returns
     -------
     Reconstruction
+        ``exhaustive`` says whether every candidate was tested (see the module docstring).
+
+    Notes
+    -----
+    When the imposed printed values contradict each other (:meth:`Printed.contradiction`)
+    nothing is tested and the empty answer is exact. Otherwise each candidate passes
+    :func:`_screen` and then :func:`~metarmc.pooling.pool_binary` with ``measure="OR",
+    method="MH"`` and the model, and survives if :meth:`Printed.compatible_pooled`.
     """
     if model not in MODELS:
         raise ValueError(f"model must be one of {', '.join(MODELS)}; got {model!r}")
@@ -1154,21 +1173,10 @@ def reconstruct_tables(study_set: StudySet, printed: Printed, statistics=None, m
         raise ValueError(f"chunk and max_candidates must be positive; got {chunk}, {max_candidates}")
     statistics = printed.check_statistics(statistics)
     workers = default_workers() if workers is None else workers
-    arms = study_set.arms
-    known = [a for a in arms if a.known]
-    unknown = study_set.unknown
-    problem = _Problem(
-        known=np.array([[a.events_t, a.total_t[0], a.events_c, a.total_c[0]] for a in known], dtype=float).reshape(-1, 4),
-        printed=printed, statistics=statistics, model=model, chunk=chunk, max_survivors=max_survivors)
-    n_t = study_set.n_t - sum(a.total_t[0] for a in known)
-    n_c = study_set.n_c - sum(a.total_c[0] for a in known)
-    events = None if event_totals is None else (event_totals[0] - sum(a.events_t for a in known),
-                                                event_totals[1] - sum(a.events_c for a in known))
-    configs = _arm_configs(unknown, n_t, n_c, limit=2_000_000)
-    grids = None if configs is None else _grids(configs, events)
-    n_candidates = None if grids is None else _exact(sum(float(g.size) for g in grids))
-    if grids is None and events is None:
-        n_candidates = _exact(_approximate_count(unknown, n_t, n_c))
+    space = _Space.of(study_set, event_totals)
+    study_set, unknown, n_candidates, grids = space.study_set, space.unknown, space.n_candidates, space.grids
+    known = np.array([[a.events_t, a.total_t[0], a.events_c, a.total_c[0]] for a in study_set.known], dtype=float)
+    problem = _Problem(known.reshape(-1, 4), printed, statistics, model, chunk, max_survivors)
     reason = printed.contradiction(statistics)
     if reason:
         empty = np.zeros((0, len(unknown), 4), dtype=np.int32)
@@ -1177,16 +1185,19 @@ def reconstruct_tables(study_set: StudySet, printed: Printed, statistics=None, m
     if grids is not None and n_candidates <= max_candidates:
         jobs = [(grids, pieces) for pieces in _pieces(grids, 4 * workers)] if n_candidates else []
         found = _run(problem, _exhaustive_task, jobs, workers if n_candidates > 4 * chunk else 1)
-        search = f"all {len(grids):,} arm-size configurations x all event counts"
+        search = f"every arm-size configuration that adds up ({len(grids):,}) x every event count" + \
+            (" adding up to the event totals" if space.events is not None else "")
         exhaustive = True
     else:
         budget = -(-max_candidates // workers)
-        sampler = _Sampler(unknown, n_t, n_c, events)
+        sampler = _Sampler(unknown, space.n_t, space.n_c, space.events)
         jobs = [(sampler, budget, seed + i) for i in range(workers)]
         found = _run(problem, _sampled_task, jobs, workers)
         last = unknown[sampler.last]
-        search = (f"random arm sizes and events of the other unknown studies, each completed by every "
-                  f"table of {last.study}; {max_candidates:,} candidates budgeted")
+        completion = f"every table of {last.study}" if space.events is None else \
+            f"the table of {last.study} the event totals leave"
+        search = (f"random arm sizes and events of the other unknown studies, each completed by {completion}; "
+                  f"{max_candidates:,} candidates budgeted")
         exhaustive = False
     survivors = np.concatenate(found.kept) if found.kept else np.zeros((0, len(unknown), 4), dtype=np.int32)
     if not exhaustive and len(survivors):
@@ -1194,6 +1205,45 @@ def reconstruct_tables(study_set: StudySet, printed: Printed, statistics=None, m
     return Reconstruction(analysis, study_set, printed, statistics, model, event_totals, n_candidates,
                           found.tested, found.count if exhaustive else len(survivors), exhaustive, survivors,
                           found.low, found.high, search)
+
+
+@dataclass(frozen=True)
+class _Space:
+    """The candidate space of a study set: what the unknown studies must add up to, and its size."""
+
+    study_set: StudySet
+    n_t: int
+    n_c: int
+    events: tuple[int, int] | None
+    grids: list | None          # every arm-size configuration's event grid, when enumerable
+    n_candidates: int | float | None
+
+    @property
+    def unknown(self) -> tuple[Arms, ...]:
+        return self.study_set.unknown
+
+    @classmethod
+    def of(cls, study_set: StudySet, event_totals=None) -> "_Space":
+        arms = fitted(study_set.arms, study_set.n_t, study_set.n_c)
+        if arms is None:
+            raise ValueError(f"the study set's arm sizes cannot add up to {study_set.n_t}/{study_set.n_c}")
+        study_set = replace(study_set, arms=arms)
+        known = study_set.known
+        n_t = study_set.n_t - sum(a.total_t[0] for a in known)
+        n_c = study_set.n_c - sum(a.total_c[0] for a in known)
+        events = None if event_totals is None else (event_totals[0] - sum(a.events_t for a in known),
+                                                    event_totals[1] - sum(a.events_c for a in known))
+        configs = _arm_configs(study_set.unknown, n_t, n_c, limit=1_000_000)
+        grids = None if configs is None else _grids(configs, events)
+        n_candidates = None if grids is None else _exact(sum(float(g.size) for g in grids))
+        if grids is None and events is None:
+            n_candidates = _approximate_count(study_set.unknown, n_t, n_c)
+        return cls(study_set, n_t, n_c, events, grids, n_candidates)
+
+
+def count_candidates(study_set: StudySet, event_totals: tuple[int, int] | None = None) -> int | float | None:
+    """How many candidate tables a study set has (an int when exact, a float when approximate)."""
+    return _Space.of(study_set, event_totals).n_candidates
 
 
 def _exact(x: float) -> int | float:
@@ -1274,22 +1324,37 @@ def study_sets_for(review, analysis: str, relax: bool = False) -> StudySets:
     return sets if len(sets) or relax else fitting_study_sets(review, analysis, relax=True)
 
 
-def reconstruct_sets(review, analysis: str, sets: StudySets, ranks, **options) -> list[tuple[int, Reconstruction]]:
-    """:func:`reconstruct` for the sets of the given ranks (1 = most plausible).
+def reconstruct_sets(review, analysis: str, sets: StudySets, ranks, max_candidates: int = ANALYSIS_BUDGET,
+                     **options) -> list[tuple[int, Reconstruction]]:
+    """:func:`reconstruct` for the sets of the given ranks (1 = most plausible), within one budget.
 
-    Sets that differ only in which study carries the same unknown arm sizes give the same
-    tables; they are searched once.
+    ``max_candidates`` is shared by the sets, taken from the smallest candidate space up: a
+    set is searched exhaustively when its candidates fit in what is left after keeping
+    :math:`1/(4 n)` of the budget for each of the :math:`n` sets still to come; otherwise it
+    gets an equal share of what is left, sampled. Sets that differ only in which study carries
+    the same unknown arm sizes give the same tables; they are searched once.
     """
-    done, out = {}, []
+    chosen = {}
     for rank in ranks:
         if not 1 <= rank <= len(sets):
             raise ValueError(f"{analysis}: set must be between 1 and {len(sets)}; got {rank}")
         study_set = sets[rank - 1]
         key = tuple((a.known, a.events_t, a.events_c, a.total_t, a.total_c, a.total) for a in study_set.arms)
-        if key not in done:
-            done[key] = reconstruct(review, analysis, study_set, **options)
-        out.append((rank, replace(done[key], study_set=study_set)))
-    return out
+        chosen.setdefault(key, []).append((rank, study_set))
+    sizes = {key: count_candidates(group[0][1], options.get("event_totals")) for key, group in chosen.items()}
+    order = sorted(chosen, key=lambda key: math.inf if sizes[key] is None else sizes[key])
+    left, reserve, out = max_candidates, max_candidates // (4 * len(order) or 1), []
+    for n, key in enumerate(order):
+        to_come = len(order) - n - 1
+        if sizes[key] is not None and sizes[key] <= left - to_come * reserve:
+            allowed = max(1, int(sizes[key]))
+        else:
+            allowed = max(1, left // (to_come + 1))
+        rank, study_set = chosen[key][0]
+        result = reconstruct(review, analysis, study_set, max_candidates=allowed, **options)
+        left -= result.n_tested
+        out += [(r, replace(result, study_set=s)) for r, s in chosen[key]]
+    return sorted(out, key=lambda pair: pair[0])
 
 
 def format_sets(sets: StudySets, limit: int = 10) -> str:
@@ -1320,8 +1385,10 @@ def format_reconstruction(rank: int, result: Reconstruction, samples: int = 5) -
              f"  candidates {_count(result.n_candidates)}, tested {result.n_tested:,}, "
              f"surviving tables {result.n_survivors:,}"]
     lines += [f"  {line}" for line in result.describe_ranges()]
-    for i in range(min(samples, len(result.survivors))):
-        cells = "; ".join(f"{a.study} {s[0]}/{s[1]} vs {s[2]}/{s[3]}" for a, s in zip(result.unknown, result.survivors[i]))
+    shown = np.unique(np.linspace(0, len(result.survivors) - 1, min(samples, len(result.survivors))).astype(int))
+    for i in shown:
+        cells = "; ".join(f"{a.study} {s[0]}/{s[1]} vs {s[2]}/{s[3]}"
+                          for a, s in zip(result.unknown, result.survivors[i]))
         lines.append(f"  table {i + 1}: {cells}")
     return "\n".join(lines)
 

@@ -29,6 +29,17 @@ def p_value(p: float) -> str:
     return f"P = {p:.2f}"
 
 
+def p_printed(p: float) -> str:
+    """A P value as a table prints it, without the ``P``: ``<0.00001``, ``0.0007``, ``0.04``.
+
+    Examples
+    --------
+    >>> p_printed(0.0371), p_printed(0.0000049)
+    ('0.04', '<0.00001')
+    """
+    return p_value(p).removeprefix("P = ").replace("P < ", "<")
+
+
 def interval(estimate: float, low: float, high: float) -> str:
     """``"1.93 [1.32, 2.82]"``: an estimate and its interval, two decimals as in RevMan."""
     return f"{estimate:.2f} [{low:.2f}, {high:.2f}]"

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .api import meta_binary, meta_continuous
-from .formatting import p_value
+from .formatting import p_printed
 from .results import MetaResult
 
 #: The paper's I² threshold (percent) for switching from fixed to random effects.
@@ -167,7 +167,7 @@ def side_by_side(rep: Reproduction) -> pd.DataFrame:
         "95% CI": (f"{printed['ci_low']:.2f} to {printed['ci_high']:.2f}",
                    f"{ours.ci_low:.2f} to {ours.ci_high:.2f}" if ours else ""),
         "Z": (f"{printed['z']:.2f}", f"{abs(ours.z):.2f}" if ours else ""),
-        "P": (f"{printed['p']}", p_value(ours.p).removeprefix("P = ").removeprefix("P ") if ours else ""),
+        "P": (f"{printed['p']}", p_printed(ours.p) if ours else ""),
         "I² (%)": (f"{printed['i2']:.0f}", f"{ours.i2:.0f}" if ours else ""),
     }
     return pd.DataFrame(rows, index=["Paper", "Ours"]).T

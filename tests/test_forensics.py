@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metarmc import data, meta_binary
-from metarmc.forensics import (STATISTICS, Arms, Printed, StudySet, fitted, fitting_study_sets, hide,
-                               reconstruct, reconstruct_tables, revman_p)
+from metarmc import data, forensics, meta_binary
+from metarmc.forensics import (STATISTICS, Arms, Printed, count_candidates, fitted, fitting_study_sets, hide,
+                               reconstruct, reconstruct_tables)
 
 ROOT = Path(__file__).parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "data_valid"
@@ -81,13 +81,6 @@ def test_printed_values_round_to_the_printed_precision():
     assert not p04.compatible(None, None, None, None, 0.0349, None, ("p",))
 
 
-def test_revman_displays_p_like_revman():
-    assert revman_p(3.5e-8) == "<0.00001"
-    assert revman_p(0.0006679) == "0.0007"     # one significant digit below 0.01
-    assert revman_p(0.0371) == "0.04"
-    assert revman_p(0.5168) == "0.52"
-
-
 def test_a_result_printed_at_revman_precision():
     # meta_binary(LIVE_BIRTH_7): OR 1.931 [1.322, 2.821], z 3.402, p 0.000668, I² 24.4%
     printed = Printed.from_result(meta_binary(LIVE_BIRTH_7))
@@ -99,7 +92,8 @@ def test_a_result_printed_at_revman_precision():
 
 @pytest.mark.parametrize("arms, n_t, n_c", [
     ([Arms.split("A", "a", 6, ""), Arms.split("B", "b", 5, ""), Arms.fixed("C", "c", 2, 3, "")], 7, 9),
-    ([Arms.split("A", "a", 6, "", upto=True), Arms("B", "b", (1, 4), (2, 3), (3, 6)), Arms.split("C", "c", 4, "")], 6, 7),
+    ([Arms.split("A", "a", 6, "", upto=True), Arms("B", "b", (1, 4), (2, 3), (3, 6)),
+      Arms.split("C", "c", 4, "")], 6, 7),
     ([Arms("A", "a", (1, 3), (1, 3), (2, 4)), Arms.split("B", "b", 5, "", upto=True)], 7, 2),
 ])
 def test_fitted_arm_ranges_are_those_of_a_brute_force_search(arms, n_t, n_c):
@@ -346,3 +340,27 @@ def test_printed_values_that_contradict_each_other_need_no_search():
 @pytest.mark.parametrize("model", ["fixed", "random"])
 def test_values_printed_from_real_data_never_contradict_each_other(name, model):
     assert Printed.from_result(meta_binary(dataset(name), model=model)).contradiction() == ""
+
+
+def test_sampled_search_with_event_totals_keeps_to_them():
+    # C and D hidden with their arms kept; their events must add up to 18 - 6 - 9 = 3 and
+    # 14 - 3 - 10 = 1. Only 3 of the 8 candidates may be tested, so the search is sampled.
+    table = pd.DataFrame({"study": ["A", "B", "C", "D"], "events_t": [6, 9, 2, 1], "total_t": [20, 25, 4, 3],
+                          "events_c": [3, 10, 1, 0], "total_c": [21, 24, 4, 4]})
+    printed = Printed.from_result(meta_binary(table))
+    sampled = reconstruct_tables(hide(table, ["C", "D"]), printed, ("estimate",), event_totals=(18, 14),
+                                 max_candidates=3, workers=1)
+    full = reconstruct_tables(hide(table, ["C", "D"]), printed, ("estimate",), event_totals=(18, 14), workers=1)
+    # events_t of (C, D): (0,3), (1,2), (2,1), (3,0); events_c: (0,1), (1,0)
+    assert full.exhaustive and full.n_candidates == 4 * 2
+    assert not sampled.exhaustive and as_set(sampled.survivors) <= as_set(full.survivors)
+    assert (sampled.survivors[:, :, 0].sum(axis=1) == 3).all()
+
+
+def test_approximate_count_agrees_with_the_exact_one():
+    table = pd.DataFrame({"study": ["A", "B", "C", "D"], "events_t": [6, 9, 3, 1], "total_t": [20, 25, 4, 3],
+                          "events_c": [3, 10, 1, 3], "total_c": [21, 24, 4, 4]})
+    study_set = hide(table, ["A", "C", "D"], free_split=True)
+    exact = count_candidates(study_set)
+    assert isinstance(exact, int)
+    assert forensics._approximate_count(study_set.unknown, 27, 29) == pytest.approx(exact, rel=1e-9)
