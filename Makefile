@@ -39,12 +39,12 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv install: $(STAMP)
 
-# jupyter-cache keys on a chapter's code only: when data/ or metarmc/ change, drop the
+# jupyter-cache keys on a chapter's code only: when data/, metarmc/ or the book change, drop the
 # execution cache and the Sphinx environment so every chapter is re-run and re-read.
 inputs-check:
 	@mkdir -p $(BUILD)
 	@if ! $(PY) tools/inputs_hash.py --check $(INPUTS) 2>/dev/null; then \
-	  echo "inputs-check: data/ or metarmc/ changed (or first build): clearing $(CACHE)"; \
+	  echo "inputs-check: data/, metarmc/ or the book changed (or first build): clearing $(CACHE)"; \
 	  rm -rf $(CACHE) $(BUILD)/.doctrees; \
 	  $(PY) tools/inputs_hash.py --write $(INPUTS); \
 	fi

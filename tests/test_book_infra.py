@@ -243,7 +243,14 @@ def test_inputs_hash_follows_data_and_code(tmp_path):
     (root / "data" / "new.csv").rename(root / "data" / "renamed.csv")
     assert _hash(root) != h2  # a rename
     (root / "metarmc" / "__init__.py").write_text("X = 2\n")
-    assert _hash(root) not in {h0, h1, h2}  # the package's code
+    h3 = _hash(root)
+    assert h3 not in {h0, h1, h2}  # the package's code
+    (root / "book").mkdir()
+    (root / "book" / "01-intro.md").write_text("# Prose\n")
+    h4 = _hash(root)
+    assert h4 != h3  # a chapter (prose edits re-read it: see tools/inputs_hash.py)
+    (root / "_toc.yml").write_text("root: book/01-intro\n")
+    assert _hash(root) != h4  # the book's configuration
 
 
 def test_inputs_hash_check_and_write(tmp_path):

@@ -2,14 +2,18 @@
 """Fingerprint the inputs of the book's outputs that jupyter-cache cannot see.
 
 jupyter-cache re-executes a chapter only when its code changes; a chapter's outputs also
-depend on the data in ``data/`` and on the ``metarmc`` package. This prints one SHA-256
-over every file under those folders (relative path and content; ``__pycache__`` and
-``*.pyc`` left out), so the Makefile can clear the execution cache when it changes.
+depend on the data in ``data/`` and on the ``metarmc`` package. And when Sphinx re-reads a
+chapter whose code did not change (a prose edit, a new chapter, a config change), myst-nb
+1.4 serves the cached outputs to the HTML but writes the chapter's downloadable ``.ipynb``
+without them. So the hash also covers the chapters and the book's configuration: any change
+there re-executes the book, and only a build with nothing changed uses the cache. This
+prints one SHA-256 over every file under those paths (relative path and content;
+``__pycache__`` and ``*.pyc`` left out), so the Makefile can clear the execution cache.
 
     python tools/inputs_hash.py                    # print the hash
     python tools/inputs_hash.py --check FILE       # exit 0 if FILE holds the current hash, 1 if not
     python tools/inputs_hash.py --write FILE       # store the current hash in FILE
-    python tools/inputs_hash.py --root DIR [PATH ...]   # other root / folders (default data metarmc)
+    python tools/inputs_hash.py --root DIR [PATH ...]   # other root / folders (default: see DEFAULT_PATHS)
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import hashlib
 import sys
 from pathlib import Path
 
-DEFAULT_PATHS = ("data", "metarmc")
+DEFAULT_PATHS = ("data", "metarmc", "book", "_config.yml", "_toc.yml", "references.bib")
 SKIP_DIRS = {"__pycache__"}
 SKIP_SUFFIXES = {".pyc", ".pyo"}
 
@@ -55,7 +59,7 @@ def inputs_hash(root: Path | str = ".", paths=DEFAULT_PATHS) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("paths", nargs="*", default=list(DEFAULT_PATHS),
-                    help="folders or files, relative to --root (default: data metarmc)")
+                    help="folders or files, relative to --root (default: DEFAULT_PATHS)")
     ap.add_argument("--root", default=Path(__file__).resolve().parents[1], type=Path,
                     help="repository root (default: this script's parent's parent)")
     group = ap.add_mutually_exclusive_group()
