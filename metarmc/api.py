@@ -101,28 +101,39 @@ def meta_continuous(df: pd.DataFrame, measure="MD", model="fixed", tau2="DL", hk
     return _analyse(df, subgroup, lambda part: _pool_continuous_frame(part, measure, **options), options)
 
 
+def pool_masked(df: pd.DataFrame, include, kind="binary", **options) -> tuple[pooling.Pooled, bool]:
+    """Check a study table, then pool it once per row of the boolean mask ``include`` (B, k).
+
+    One call of the batch core runs all B analyses: the shared engine of
+    :func:`leave_one_out` (mask ``~eye(k)``) and the cumulative meta-analysis (``tri(k)``).
+    ``options`` are those of :func:`meta_binary` or :func:`meta_continuous`. Returns the
+    pooled arrays and whether the measure is a ratio (log scale).
+    """
+    k = len(df)
+    if kind == "binary":
+        _check_columns(df, ("study", *BINARY_COLUMNS), None)
+        _check_counts(df)
+        counts = [np.broadcast_to(df[c].to_numpy(float), (len(include), k)) for c in BINARY_COLUMNS]
+        return pooling.pool_binary(*counts, include=include, **options), options.get("measure", "OR") in ("OR", "RR")
+    options = dict(options)
+    measure = options.pop("measure", "MD")
+    if measure not in MEASURES_CONTINUOUS:
+        raise ValueError(f"measure must be one of {', '.join(MEASURES_CONTINUOUS)}; got {measure!r}")
+    _check_columns(df, ("study", *CONTINUOUS_COLUMNS), None)
+    _check_continuous(df)
+    yi, vi = CONTINUOUS_EFFECTS[measure](*(df[c].to_numpy(float) for c in CONTINUOUS_COLUMNS))
+    shape = (len(include), k)
+    return pooling.pool_effects(np.broadcast_to(yi, shape), np.broadcast_to(vi, shape), include=include,
+                                **options), False
+
+
 def leave_one_out(df: pd.DataFrame, kind="binary", **options) -> pd.DataFrame:
     """Re-pool leaving out each study in turn: one row per omitted study.
 
     All k analyses run through the batch core in one call (a (k, k) inclusion mask).
     ``options`` are those of :func:`meta_binary` or :func:`meta_continuous`.
     """
-    k = len(df)
-    include = ~np.eye(k, dtype=bool)
-    if kind == "binary":
-        _check_columns(df, ("study", *BINARY_COLUMNS), None)
-        _check_counts(df)
-        counts = [np.broadcast_to(df[c].to_numpy(float), (k, k)) for c in BINARY_COLUMNS]
-        pooled = pooling.pool_binary(*counts, include=include, **options)
-        ratio = options.get("measure", "OR") in ("OR", "RR")
-    else:
-        _check_columns(df, ("study", *CONTINUOUS_COLUMNS), None)
-        _check_continuous(df)
-        measure = options.pop("measure", "MD")
-        yi, vi = CONTINUOUS_EFFECTS[measure](*(df[c].to_numpy(float) for c in CONTINUOUS_COLUMNS))
-        pooled = pooling.pool_effects(np.broadcast_to(yi, (k, k)), np.broadcast_to(vi, (k, k)),
-                                      include=include, **options)
-        ratio = False
+    pooled, ratio = pool_masked(df, ~np.eye(len(df), dtype=bool), kind, **options)
     back = np.exp if ratio else (lambda x: x)
     return pd.DataFrame({"omitted": df["study"].to_numpy(), "k": pooled.k,
                          "estimate": back(pooled.estimate), "ci_low": back(pooled.ci_low),

@@ -19,9 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import pooling
-from .api import (BINARY_COLUMNS, CONTINUOUS_COLUMNS, _check_columns, _check_continuous,
-                  _check_counts)
-from .effects import CONTINUOUS_EFFECTS
+from .api import pool_masked
 
 KINDS = ("binary", "continuous")
 #: Patients per study, by kind of outcome.
@@ -103,30 +101,15 @@ def cumulative_pooled(table: pd.DataFrame, order_by: str = "year", kind: str = "
     if "subgroup" in meta_options:
         raise ValueError("a cumulative meta-analysis has no subgroups; drop subgroup=")
     ordered = _ordered(table, order_by, kind)
-    k = len(ordered)
-    include = np.tri(k, dtype=bool)
-    if kind == "binary":
-        counts = [np.broadcast_to(ordered[c].to_numpy(float), (k, k)) for c in BINARY_COLUMNS]
-        pooled = pooling.pool_binary(*counts, include=include, **meta_options)
-        ratio = meta_options.get("measure", "OR") in ("OR", "RR")
-    else:
-        options = dict(meta_options)
-        measure = options.pop("measure", "MD")
-        if measure not in CONTINUOUS_EFFECTS:
-            raise ValueError(f"measure must be one of {', '.join(CONTINUOUS_EFFECTS)}; got {measure!r}")
-        yi, vi = CONTINUOUS_EFFECTS[measure](*(ordered[c].to_numpy(float) for c in CONTINUOUS_COLUMNS))
-        pooled = pooling.pool_effects(np.broadcast_to(yi, (k, k)), np.broadcast_to(vi, (k, k)),
-                                      include=include, **options)
-        ratio = False
+    pooled, ratio = pool_masked(ordered, np.tri(len(ordered), dtype=bool), kind, **meta_options)
     n = np.cumsum(sum(ordered[c].to_numpy(int) for c in _SIZE_COLUMNS[kind]))
     return CumulativePooled(ordered, pooled, n, ratio)
 
 
 def _ordered(table: pd.DataFrame, order_by: str, kind: str) -> pd.DataFrame:
     """The checked table sorted by ``order_by`` (stable), with a fresh index."""
-    required = ("study", *(BINARY_COLUMNS if kind == "binary" else CONTINUOUS_COLUMNS))
-    _check_columns(table, required, None)
-    (_check_counts if kind == "binary" else _check_continuous)(table)
+    if "study" not in table.columns:
+        raise ValueError("missing column(s) study")
     if order_by not in table.columns:
         raise ValueError(f"order_by must be a column of the table ({', '.join(map(str, table.columns))}); "
                          f"got {order_by!r}")
