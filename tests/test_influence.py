@@ -138,3 +138,32 @@ def test_gosh_input_errors():
     clash = FLEISS1993.assign(study=["k", *FLEISS1993["study"][1:]])
     with pytest.raises(ValueError, match="study 'k' has the name of a GOSH column"):
         gosh(meta_binary(clash, method="IV"))
+
+
+# --- plots ----------------------------------------------------------------------------------------
+
+def test_baujat_plot_draws_each_study_at_its_coordinates_with_its_name():
+    from metarmc.plots.baujat import baujat_plot
+
+    result = meta_binary(FLEISS1993, method="IV", model="random")
+    fig = baujat_plot(result)
+    points = fig.axes[0].collections[0].get_offsets()
+    expected = baujat(result)
+    np.testing.assert_allclose(points, expected[["x", "y"]].to_numpy(), rtol=1e-12)
+    assert sorted(t.get_text() for t in fig.axes[0].texts) == sorted(FLEISS1993["study"])
+
+
+def test_gosh_plot_has_one_point_per_subset_and_marks_the_full_analysis():
+    from matplotlib.figure import Figure
+
+    from metarmc.plots.gosh import gosh_plot
+
+    result = meta_binary(FLEISS1993, method="IV")
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert gosh_plot(result, ax=ax) is fig
+    lines = {line.get_gid(): line for line in ax.lines}
+    assert len(lines["subsets"].get_xdata()) == 2**7 - 1
+    assert lines["all studies"].get_xdata()[0] == pytest.approx(result.estimate, rel=1e-12)
+    assert lines["all studies"].get_ydata()[0] == pytest.approx(result.i2, rel=1e-12)
+    assert ax.get_xscale() == "log"
