@@ -71,7 +71,8 @@ class _Posterior:
         w = 1 / (self.vi + np.asarray(tau, dtype=float)[..., None] ** 2)
         precision, weighted = w.sum(axis=-1), (w * self.yi).sum(axis=-1)
         if self.mu_prior is not None:
-            precision, weighted = precision + 1 / self.mu_prior[1] ** 2, weighted + self.mu_prior[0] / self.mu_prior[1] ** 2
+            mean, sd = self.mu_prior
+            precision, weighted = precision + 1 / sd**2, weighted + mean / sd**2
         return weighted / precision, 1 / precision
 
     def log_density(self, tau):
@@ -272,7 +273,8 @@ def bayes_meta(yi, vi, *, tau_prior="half-normal", tau_scale=0.5, mu_prior=None,
               \\hat\\mu(\\tau) = V(\\tau) \\left(\\sum_i w_i y_i + m_0 / s_0^2\\right)
 
     .. math:: p(\\tau \\mid y) \\propto p(\\tau)\\, V(\\tau)^{1/2} \\prod_i w_i^{1/2}
-              \\exp\\left\\{-\\tfrac12 \\left[\\sum_i w_i (y_i - \\hat\\mu)^2 + (m_0 - \\hat\\mu)^2/s_0^2\\right]\\right\\}
+              \\,\\exp\\left\\{-\\tfrac12 \\left[\\sum_i w_i (y_i - \\hat\\mu)^2
+              + (m_0 - \\hat\\mu)^2/s_0^2\\right]\\right\\}
 
     (drop the :math:`s_0` terms for the flat prior). The marginal posterior of μ is the
     mixture :math:`\\int N(\\hat\\mu(\\tau), V(\\tau))\\, p(\\tau \\mid y)\\, d\\tau` and that of the

@@ -76,7 +76,8 @@ def influence_diagnostics(result) -> pd.DataFrame:
 
     - ``rstudent`` :math:`= (y_i - x_i^\\top\\hat\\beta_{(-i)}) / \\sqrt{s^2_{(-i)}(v_i + \\hat\\tau^2_{(-i)})
       + x_i^\\top \\operatorname{Var}(\\hat\\beta_{(-i)}) x_i}`
-    - ``dffits`` :math:`= (\\hat y_i - x_i^\\top\\hat\\beta_{(-i)}) / \\sqrt{s^2_{(-i)} h_i (\\hat\\tau^2_{(-i)} + v_i)}`
+    - ``dffits`` :math:`= (\\hat y_i - x_i^\\top\\hat\\beta_{(-i)})
+      / \\sqrt{s^2_{(-i)} h_i (\\hat\\tau^2_{(-i)} + v_i)}`
     - ``cook_d`` :math:`= (\\hat\\beta - \\hat\\beta_{(-i)})^\\top \\operatorname{Var}(\\hat\\beta)^{-1}
       (\\hat\\beta - \\hat\\beta_{(-i)})`
     - ``cov_r`` :math:`= \\det\\operatorname{Var}(\\hat\\beta_{(-i)}) / \\det\\operatorname{Var}(\\hat\\beta)`

@@ -88,8 +88,8 @@ def test_no_moderators_is_the_pooled_analysis(data, method, hksj):
     yi, vi = map(np.array, data)
     hksj = hksj and method != "FE"
     result = meta_regression(pd.DataFrame({"yi": yi, "vi": vi}), [], tau2=method, hksj=hksj)
-    pooled = pool_effects(yi, vi, model="fixed" if method == "FE" else "random", tau2="DL" if method == "FE" else method,
-                          hksj=hksj)
+    fixed = method == "FE"
+    pooled = pool_effects(yi, vi, model="fixed" if fixed else "random", tau2="DL" if fixed else method, hksj=hksj)
     row = result.coefficients.loc["intercept"]
     # pooling's REML is Viechtbauer's fixed-point iteration and its PM a bisection on another
     # bracket: both converge to the same root to about 1e-10.
@@ -158,9 +158,12 @@ def bcg():
 
 @pytest.mark.parametrize("change, mods, options, message", [
     (lambda d: d.drop(columns="vi"), ["ablat"], {}, "missing column(s) vi"),
-    (lambda d: d.assign(vi=d["vi"].where(d.index != 2, -0.1)), ["ablat"], {}, "'Rosenthal et al 1960': vi must be a positive number"),
-    (lambda d: d.assign(yi=d["yi"].astype(object).where(d.index != 0, "n/a")), ["ablat"], {}, "'Aronson 1948': yi must be a number"),
-    (lambda d: d.assign(ablat=d["ablat"].where(d.index != 4)), ["ablat"], {}, "'Frimodt-Moller et al 1973': ablat is missing"),
+    (lambda d: d.assign(vi=d["vi"].where(d.index != 2, -0.1)), ["ablat"], {},
+     "'Rosenthal et al 1960': vi must be a positive number"),
+    (lambda d: d.assign(yi=d["yi"].astype(object).where(d.index != 0, "n/a")), ["ablat"], {},
+     "'Aronson 1948': yi must be a number"),
+    (lambda d: d.assign(ablat=d["ablat"].where(d.index != 4)), ["ablat"], {},
+     "'Frimodt-Moller et al 1973': ablat is missing"),
     (lambda d: d.assign(alloc="random"), ["alloc"], {}, "moderator 'alloc' has a single level"),
     (lambda d: d.assign(lat2=2 * d["ablat"]), ["ablat", "lat2"], {}, "the moderators are collinear"),
     (lambda d: d.head(2), ["ablat"], {}, "needs at least 3 studies; got 2"),

@@ -44,7 +44,8 @@ def test_outcomes_and_options(review):
 
 
 def test_study_tables_are_in_this_packages_columns(review):
-    pd.testing.assert_frame_equal(review.outcome("CMP-001.01").data, FLEISS1993.astype({c: float for c in FLEISS1993.columns[1:]}))
+    counts = FLEISS1993.astype({c: float for c in FLEISS1993.columns[1:]})
+    pd.testing.assert_frame_equal(review.outcome("CMP-001.01").data, counts)
     subgroups = review.outcome("CMP-001.02").data
     assert subgroups["subgroup"].tolist() == ["1974-1979"] * 4 + ["1980-1988"] * 3
     pd.testing.assert_frame_equal(subgroups.drop(columns="subgroup"), review.outcome("CMP-001.01").data)
@@ -119,7 +120,8 @@ def test_malformed_files_name_the_element(tmp_path, change, message):
 
 
 def test_other_outcome_types_are_listed_and_other_ci_levels_refused(tmp_path):
-    generic = '<IV_OUTCOME ID="CMP-002.02" NO="2"><NAME>Generic</NAME></IV_OUTCOME>\n</COMPARISON>\n</ANALYSES_AND_DATA>'
+    generic = ('<IV_OUTCOME ID="CMP-002.02" NO="2"><NAME>Generic</NAME></IV_OUTCOME>\n'
+               "</COMPARISON>\n</ANALYSES_AND_DATA>")
     review = read_rm5(write(tmp_path, lambda t: t.replace("</COMPARISON>\n</ANALYSES_AND_DATA>", generic)))
     assert review.skipped == (("CMP-002.02", "IV_OUTCOME"),)
     review = read_rm5(write(tmp_path, lambda t: t.replace('CI_TOTAL="95"', 'CI_TOTAL="90"', 1)))

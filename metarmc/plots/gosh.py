@@ -14,8 +14,15 @@ from matplotlib.figure import Figure
 from ..gosh import gosh
 from ..results import MetaResult
 from .forest import MEASURE_NAMES
-from .style import (POOLED_COLOUR, SMALL_FONT_SIZE, STUDY_COLOUR, nice_ticks, padded_limits,
-                    style_effect_axis, ReviewFigure)
+from .style import (
+    POOLED_COLOUR,
+    SMALL_FONT_SIZE,
+    STUDY_COLOUR,
+    ReviewFigure,
+    nice_ticks,
+    padded_limits,
+    style_effect_axis,
+)
 
 
 def gosh_plot(result: MetaResult, ax=None, *, subsets: pd.DataFrame | None = None) -> Figure:
