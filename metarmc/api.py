@@ -20,7 +20,7 @@ from .schema import BINARY_COLUMNS, CONTINUOUS_COLUMNS, CONTINUOUS_MEASURES, is_
 
 
 def meta_binary(df: pd.DataFrame, measure="OR", method="MH", model="fixed", tau2="DL",
-                hksj=False, prediction=False, subgroup: str | None = None) -> MetaResult:
+                hksj=False, prediction=False, subgroup: str | None = None, correction="revman") -> MetaResult:
     """Meta-analysis of a binary outcome, as Review Manager 5 does it.
 
     Parameters
@@ -38,6 +38,9 @@ def meta_binary(df: pd.DataFrame, measure="OR", method="MH", model="fixed", tau2
         Hartung-Knapp-Sidik-Jonkman CI and a 95% prediction interval (random effects; beyond RevMan).
     subgroup : str, optional
         Column defining subgroups: pooled separately, with RevMan's test for subgroup differences.
+    correction : {"revman", "all", "tacc"}
+        Continuity correction for zero cells: RevMan's rule (default), 0.5 to every study, or
+        the treatment-arm correction (:func:`metarmc.effects.continuity_corrected`; beyond RevMan).
 
     Returns
     -------
@@ -64,7 +67,8 @@ def meta_binary(df: pd.DataFrame, measure="OR", method="MH", model="fixed", tau2
     """
     _check_columns(df, ("study", *BINARY_COLUMNS), subgroup)
     _check_counts(df)
-    options = dict(measure=measure, method=method, model=model, tau2=tau2, hksj=hksj, prediction=prediction)
+    options = dict(measure=measure, method=method, model=model, tau2=tau2, hksj=hksj, prediction=prediction,
+                   correction=correction)
     return _analyse(df, subgroup, lambda part: _pool_binary_frame(part, **options), options)
 
 
@@ -251,7 +255,7 @@ def _result(df, pooled, measure, method, options) -> MetaResult:
               ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")}
     natural = {name: float(back(value)) for name, value in scalar.items()}
     return MetaResult(
-        measure=measure, method=method, model=options["model"],
+        measure=measure, method=method, model=options["model"], correction=options.get("correction", "revman"),
         tau2_method=options["tau2"] if options["model"] == "random" else None,
         hksj=bool(options["hksj"]), k=int(pooled.k), **natural,
         se=float(pooled.se), z=float(pooled.z), p=float(pooled.p), q=float(pooled.q),
