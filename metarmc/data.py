@@ -310,6 +310,21 @@ FILES: Mapping[str, FileSpec] = {
         },
         key=("analysis", "quantity", "location", "quote"),
     ),
+    "estimates": FileSpec(
+        {
+            "study_id": _REQUIRED,
+            "outcome": Column(required=True, choices=tuple(OUTCOMES)),
+            "measure": Column(required=True, choices=MEASURES),
+            "estimate": Column(NUMBER, required=True),
+            "ci_low": Column(NUMBER, required=True),
+            "ci_high": Column(NUMBER, required=True),
+            "adjusted_for": _REQUIRED,
+            "source": _REQUIRED,
+            "quote": _REQUIRED,
+            "notes": Column(),
+        },
+        key=("study_id", "outcome", "measure"),
+    ),
 }
 """Every data file (``<name>.csv``) and its columns, as ``data/README.md`` defines them."""
 
@@ -573,6 +588,19 @@ def _unknown_study_problems(table: _Table, studies: _Table | None) -> Iterator[P
 # --------------------------------------------------------------------------- other files
 
 
+def _interval_problems(table: _Table) -> Iterator[Problem]:
+    """Require ci_low <= estimate <= ci_high (and positive values for a ratio)."""
+    for number, row in table.rows:
+        values = [_value(table.file.removesuffix(".csv"), c, row[c]) for c in ("ci_low", "estimate", "ci_high")]
+        if None in values:
+            continue
+        if not values[0] <= values[1] <= values[2]:
+            yield Problem(table.file, number, "estimate", f"expected ci_low <= estimate <= ci_high; found "
+                          f"{values[0]:g}, {values[1]:g}, {values[2]:g}")
+        elif row.get("measure") in ("OR", "RR") and values[0] <= 0:
+            yield Problem(table.file, number, "ci_low", f"a ratio's CI must be positive; found {values[0]:g}")
+
+
 def _missing_domain_problems(table: _Table, studies: _Table | None) -> Iterator[Problem]:
     """Require a judgment for every RoB domain of every study."""
     if studies is None or not studies.has("study_id") or not table.has("study_id", "domain"):
@@ -652,6 +680,9 @@ def _problems(tables: Mapping[str, _Table | None]) -> list[Problem]:
         problems += _outcome_row_problems(outcomes)
         problems += _main_problems(outcomes)
         problems += _unknown_study_problems(outcomes, studies)
+    if tables.get("estimates") is not None:
+        problems += _unknown_study_problems(tables["estimates"], studies)
+        problems += _interval_problems(tables["estimates"])
     if rob is not None:
         problems += _unknown_study_problems(rob, studies)
         problems += _missing_domain_problems(rob, studies)
@@ -764,6 +795,7 @@ class Review:
     search: pd.DataFrame
     reported: pd.DataFrame
     reported_facts: pd.DataFrame
+    estimates: pd.DataFrame
     data_dir: Path
 
     def binary(self, outcome: str, main_only: bool = True, denominator: str | None = None) -> pd.DataFrame:
@@ -872,6 +904,15 @@ class Review:
             if not (pd.isna(t) or pd.isna(c)):
                 found.setdefault((int(t), int(c)), f"studies.csv n_{kind}")
         return list(found.items())
+
+    def reported_estimates(self, outcome: str) -> pd.DataFrame:
+        """The effect estimates studies themselves report for ``outcome`` (``estimates.csv``, e.g. an adjusted
+        odds ratio), with the study's label (``study``) and design columns, ordered by label."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}; found {outcome!r}")
+        study = self.studies[["study_id", "label", "year", *DESIGN_COLUMNS]].rename(columns={"label": "study"})
+        rows = self.estimates[self.estimates["outcome"] == outcome].merge(study, on="study_id", how="left")
+        return self._by_label(rows.assign(denominator=""))
 
     def judgments(self) -> pd.DataFrame:
         """The risk-of-bias judgments with the studies' labels: ``study``, ``study_id``, ``domain``,
