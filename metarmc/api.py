@@ -16,7 +16,7 @@ from . import pooling
 from .distributions import Z_95, chi2_sf
 from .effects import CONTINUOUS_EFFECTS
 from .results import MetaResult
-from .schema import BINARY_COLUMNS, CONTINUOUS_COLUMNS, CONTINUOUS_MEASURES, is_ratio
+from .schema import BINARY_COLUMNS, CONTINUOUS_COLUMNS, CONTINUOUS_MEASURES, GENERIC_COLUMNS, MEASURES, is_ratio
 
 
 def meta_binary(df: pd.DataFrame, measure="OR", method="MH", model="fixed", tau2="DL",
@@ -100,6 +100,44 @@ def meta_continuous(df: pd.DataFrame, measure="MD", model="fixed", tau2="DL", hk
     _check_continuous(df)
     options = dict(model=model, tau2=tau2, hksj=hksj, prediction=prediction)
     return _analyse(df, subgroup, lambda part: _pool_continuous_frame(part, measure, **options), options)
+
+
+def meta_generic(df: pd.DataFrame, measure="OR", model="fixed", tau2="DL", hksj=False, prediction=False,
+                 subgroup: str | None = None) -> MetaResult:
+    """Generic inverse-variance meta-analysis of estimates the studies report (RevMan's "generic inverse variance").
+
+    For estimates that cannot be rebuilt from counts or means, such as an adjusted odds ratio.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Columns ``study, yi, se``: each study's estimate on the analysis scale (the natural log
+        for OR and RR, as RevMan enters "log[OR]") and its standard error.
+    measure : {"OR", "RR", "RD", "MD", "SMD"}
+        What ``yi`` estimates (ratios are back-transformed in the result).
+    model, tau2, hksj, prediction, subgroup
+        As in :func:`meta_binary`.
+
+    Examples
+    --------
+    >>> import math
+    >>> import pandas as pd
+    >>> # an OR reported as 3.64 (1.78 to 7.67): log 3.64 and SE (log 7.67 - log 1.78) / (2 * 1.96)
+    >>> # (Cochrane Handbook 6.5.2.2); that CI is not symmetric on the log scale, so the rebuilt one
+    >>> # is centred on 3.64 with the reported width
+    >>> se = (math.log(7.67) - math.log(1.78)) / (2 * 1.959964)
+    >>> one = pd.DataFrame({"study": ["A"], "yi": [math.log(3.64)], "se": [se]})
+    >>> [round(x, 2) for x in meta_generic(one).confidence_interval()]
+    [1.75, 7.56]
+    """
+    if measure not in MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(MEASURES)}; got {measure!r}")
+    _check_columns(df, ("study", *GENERIC_COLUMNS), subgroup)
+    _numeric(df, "yi")
+    se = _numeric(df, "se")
+    _fail_where(df, se <= 0, lambda i: f"se must be positive; got {se[i]:g}")
+    options = dict(model=model, tau2=tau2, hksj=hksj, prediction=prediction)
+    return _analyse(df, subgroup, lambda part: _pool_generic_frame(part, measure, **options), options)
 
 
 def pool_masked(df: pd.DataFrame, include, kind="binary", **options) -> tuple[pooling.Pooled, bool]:
@@ -208,6 +246,11 @@ def _pool_binary_frame(df, measure, method, **options):
 def _pool_continuous_frame(df, measure, **options):
     yi, vi = CONTINUOUS_EFFECTS[measure](*(df[c].to_numpy(float) for c in CONTINUOUS_COLUMNS))
     return pooling.pool_effects(yi, vi, **options), measure, "IV"
+
+
+def _pool_generic_frame(df, measure, **options):
+    yi, se = (df[c].to_numpy(float) for c in GENERIC_COLUMNS)
+    return pooling.pool_effects(yi, se**2, **options), measure, "IV"
 
 
 def _analyse(df, subgroup, pool, options) -> MetaResult:
