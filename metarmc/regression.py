@@ -27,6 +27,8 @@ Higgins JPT, Thompson SG (2002). Quantifying heterogeneity in a meta-analysis. S
 
 from __future__ import annotations
 
+import warnings
+
 import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -35,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .distributions import Z_95, chi2_sf, f_sf, normal_p, t_975, t_p
-from .heterogeneity import study_count, study_sum
+from .heterogeneity import ConvergenceWarning, study_count, study_sum
 from .pooling import masked
 from .results import MetaResult
 
@@ -146,30 +148,56 @@ def tau2_paule_mandel(yi, vi, X, include) -> np.ndarray:
 
 
 def tau2_reml(yi, vi, X, include) -> np.ndarray:
-    """Restricted maximum-likelihood τ² by Fisher scoring (as metafor does).
+    """Restricted maximum-likelihood τ²: the root of the REML score, by safeguarded Fisher scoring.
 
     .. math:: \\tau^2 \\leftarrow \\tau^2 + \\frac{y^\\top P P y - \\operatorname{tr} P}
               {\\operatorname{tr}(P P)}
 
-    started at the Hedges (HE) estimate and halving a step that would make τ² negative;
-    iterated until the change is below 1e-12 (relative to max(1, τ²)). In a batch each
-    analysis stops as soon as it has converged.
+    started at the Hedges (HE) estimate, as metafor does. The score
+    :math:`y^\\top P P y - \\operatorname{tr} P` is positive below the root and negative above
+    it, so every evaluated point narrows a bracket; a Fisher step that would leave the bracket
+    (plain Fisher scoring can cycle, e.g. with one very precise outlying study) is replaced by
+    its midpoint. τ² = 0 when the score is not positive at 0. Iterated until the change is below
+    1e-12 (relative to max(1, τ²)); in a batch each analysis stops as soon as it has converged,
+    and one still moving after 1,000 steps raises a :class:`~metarmc.heterogeneity.ConvergenceWarning`.
     """
     shape, k, p = np.shape(yi)[:-1], np.shape(yi)[-1], X.shape[-1]
     flat = [np.broadcast_to(a, (*shape, k)).reshape(-1, k) for a in (yi, vi, include)]
     design = np.broadcast_to(X, (*shape, k, p)).reshape(-1, k, p)
     tau2 = _tau2_hedges(*flat, design)
+    low, high = np.zeros_like(tau2), np.full_like(tau2, np.inf)
     active = np.arange(tau2.size)
     for _ in range(_REML_MAX_ITER):
         y, v, inc, x = (a[active] for a in (*flat, design))
-        updated = _fisher_step(tau2[active], y, v, x, inc)
-        converged = np.abs(updated - tau2[active]) <= _REML_TOL * np.maximum(1.0, updated)
+        score, information = _score(tau2[active], y, v, x, inc)
+        here = tau2[active]
+        low[active] = np.where(score > 0, here, low[active])
+        high[active] = np.where(score <= 0, here, high[active])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = here + np.where(information > 0, score / information, 0.0)
+        inside = (step > low[active]) & (step < high[active])
+        middle = np.where(np.isfinite(high[active]), (low[active] + high[active]) / 2, 2 * here + 1)
+        updated = np.where(inside, step, middle)
+        updated = np.where((here == 0) & (score <= 0), 0.0, updated)   # the boundary solution
+        converged = np.abs(updated - here) <= _REML_TOL * np.maximum(1.0, updated)
         tau2[active] = updated
         active = active[~converged]
         if active.size == 0:
             break
+    if active.size:
+        warnings.warn(f"meta-regression REML tau2 did not converge in {_REML_MAX_ITER:,} iterations for "
+                      f"{active.size} of {tau2.size} analyses", ConvergenceWarning, stacklevel=2)
     df = study_count(include) - p
     return np.where(df > 0, tau2.reshape(shape), 0.0)
+
+
+def _score(tau2, yi, vi, X, include) -> tuple[np.ndarray, np.ndarray]:
+    """The REML score :math:`y^\\top PPy - \\operatorname{tr} P` (up to a factor 1/2) and its expected
+    information :math:`\\operatorname{tr}(PP)`, at ``tau2``."""
+    fit = weighted_fit(yi, vi, X, include, tau2)
+    w = fit.weight
+    information = np.einsum("...i,...j,...ij->...", w, w, fit.residual_maker**2)
+    return study_sum((w * fit.resid) ** 2) - _trace_p(fit), information
 
 
 def _tau2_hedges(yi, vi, include, X) -> np.ndarray:
@@ -179,19 +207,6 @@ def _tau2_hedges(yi, vi, include, X) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         he = (ols.rss - study_sum(include * vi * (1 - ols.hat))) / df
     return np.where(df > 0, np.maximum(0.0, he), 0.0)
-
-
-def _fisher_step(tau2, yi, vi, X, include) -> np.ndarray:
-    fit = weighted_fit(yi, vi, X, include, tau2)
-    w = fit.weight
-    trace_pp = np.einsum("...i,...j,...ij->...", w, w, fit.residual_maker**2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        step = (study_sum((w * fit.resid) ** 2) - _trace_p(fit)) / trace_pp
-    step = np.where(np.isfinite(step), step, 0.0)
-    step = np.where((tau2 == 0) & (step < 0), 0.0, step)
-    while np.any(tau2 + step < 0):  # metafor halves a step that would leave [0, inf)
-        step = np.where(tau2 + step < 0, step / 2, step)
-    return tau2 + step
 
 
 def between_study_variance(yi, vi, X, include, method) -> np.ndarray:
