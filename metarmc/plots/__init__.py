@@ -9,9 +9,9 @@ never needs closing). Nothing here calls ``plt.show()``.
 
 from .forest import forest_plot, summary_forest
 from .funnel import funnel_plot
-from .prisma import prisma_flow
+from .prisma import prisma_flow, prisma_update_flow
 from .rob import rob_summary, rob_traffic_light
 from .sequential import tsa_plot
 
 __all__ = ["forest_plot", "summary_forest", "funnel_plot", "rob_traffic_light", "rob_summary", "prisma_flow",
-           "tsa_plot"]
+           "prisma_update_flow", "tsa_plot"]

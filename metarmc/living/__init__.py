@@ -1,0 +1,16 @@
+"""A living review's machinery: search updates, the screening log, the update flow, releases.
+
+Generic (nothing here knows this review): read database exports
+(:mod:`~metarmc.living.records`), remove duplicates (:mod:`~metarmc.living.dedup`), keep the
+screening log (:mod:`~metarmc.living.screening`), count the PRISMA 2020 update flow
+(:mod:`~metarmc.living.flow`), render the search for re-running (:mod:`~metarmc.living.queries`)
+and store, compare and cite versions (:mod:`~metarmc.living.releases`). This review's own
+numbers for a release are collected by :mod:`metarmc.living.review_numbers`.
+"""
+
+from .flow import UpdateFlow, update_flow
+from .records import ImportProblem, Imported, Record, read_export
+from .screening import ImportReport, LogError, import_exports, record_decision
+
+__all__ = ["ImportProblem", "ImportReport", "Imported", "LogError", "Record", "UpdateFlow", "import_exports",
+           "read_export", "record_decision", "update_flow"]
