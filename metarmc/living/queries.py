@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-__all__ = ["Queries", "last_search", "search_queries"]
+__all__ = ["Queries", "last_search", "last_search_label", "search_queries"]
 
 CTGOV_API = "https://clinicaltrials.gov/api/v2/studies"
 
@@ -59,6 +59,12 @@ def last_search(search: pd.DataFrame, screening: pd.DataFrame) -> date:
         raise ValueError("search.csv has no date_to row and the screening log no searched date: "
                          "the last search date is unknown")
     return _month_start(values["date_to"])
+
+
+def last_search_label(search: pd.DataFrame, screening: pd.DataFrame) -> str:
+    """The last search as it is known: an ISO date from the log, or search.csv's ``date_to`` as printed (``2024-02``)."""
+    searched = screening["searched"].dropna()
+    return max(searched) if len(searched) else str(search.set_index("field")["value"].get("date_to", ""))
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,7 @@ class Release:
 
 
 def write_release(data_dir: str | Path, version: str, numbers: Mapping[str, Value], *, on: date,
-                  search_date: date | None = None) -> Path:
+                  search_date: str | None = None) -> Path:
     """Write ``<data_dir>/releases/<version>.json``; an existing release is never overwritten.
 
     Parameters
@@ -113,8 +113,9 @@ def write_release(data_dir: str | Path, version: str, numbers: Mapping[str, Valu
         Everything the version reports (NaN is stored as null).
     on : date
         The release date.
-    search_date : date, optional
-        The date of the last search the version includes.
+    search_date : str, optional
+        The date of the last search the version includes (ISO, or ``YYYY-MM`` when only the
+        month is known).
 
     Returns
     -------
@@ -129,8 +130,7 @@ def write_release(data_dir: str | Path, version: str, numbers: Mapping[str, Valu
     _version_key(version)
     folder = Path(data_dir) / RELEASES
     folder.mkdir(exist_ok=True)
-    release = Release(version, on.isoformat(), data_hash(data_dir),
-                      search_date.isoformat() if search_date else None, _checked_numbers(numbers))
+    release = Release(version, on.isoformat(), data_hash(data_dir), search_date, _checked_numbers(numbers))
     path = folder / f"{version}.json"
     write_new(path, release.as_json())
     return path
@@ -317,7 +317,9 @@ def what_changed(changes: ReleaseDiff, entries: Iterable[tuple[str, str]], *, si
             if group:
                 lines += [f"\n{heading}:\n", *(_line(c, labels) for c in group)]
     if explained:
-        lines += ["\nThe changes to the data behind them (`data/CHANGELOG.md`):\n",
+        intro = ("The data of this version, as recorded" if changes.old_version is None
+                 else "The changes to the data since the previous version, as recorded")
+        lines += [f"\n{intro} in `data/CHANGELOG.md`:\n",
                   *(f"- {d}: {t}" for d, t in explained)]
     elif changes.old_version is not None:
         lines.append("\nNo entry of `data/CHANGELOG.md` is dated after the previous version.")

@@ -12,6 +12,7 @@ runs it), and the conclusion's two deciding texts. Also this review's citation a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -21,11 +22,12 @@ from ..data import find_data_dir, load
 from ..grade import DOMAINS, summary_of_findings
 from ..tsa import EGERUP_2015, tsa
 from .flow import UpdateFlow, update_flow
-from .queries import last_search
-from .releases import Release, Value, VersionStatus, how_to_cite, releases, version_status, write_release
+from .queries import last_search_label
+from .releases import (Release, Value, VersionStatus, changelog_entries, how_to_cite, releases, version_status,
+                       write_release)
 
-__all__ = ["CITATION", "PROTOCOL", "citation", "collect", "conclusion", "labels", "make_release", "status",
-           "this_update"]
+__all__ = ["CITATION", "PROTOCOL", "ThisVersion", "citation", "collect", "conclusion", "labels", "make_release",
+           "status", "this_update", "this_version"]
 
 #: How to cite the review (the version and date are added per release).
 CITATION = dict(authors="The IVIG living review contributors",
@@ -187,9 +189,44 @@ def make_release(data_dir: str | Path | None = None, *, version: str | None = No
     if current.released:
         raise FileExistsError(f"the current data are already released as {current.version}")
     return write_release(data_dir, version or current.version, collect(review), on=on,
-                         search_date=last_search(review.search, review.screening))
+                         search_date=last_search_label(review.search, review.screening))
 
 
 def released_versions(data_dir: str | Path) -> list[str]:
     """The version identifiers released so far, oldest first."""
     return [release.version for release in releases(data_dir)]
+
+
+@dataclass(frozen=True, repr=False)
+class ThisVersion:
+    """What the book says about its own version: identifier, citation, what changed, the update flow."""
+
+    version: str
+    released: bool
+    date: str
+    search_date: str
+    what_changed: str
+    citation: str
+    flow: UpdateFlow
+    status: VersionStatus
+
+    def __repr__(self) -> str:
+        return f"ThisVersion({self.version}, {'released' if self.released else 'not released'} {self.date})"
+
+
+def this_version(review, *, on: date) -> ThisVersion:
+    """The current version of the review, its "What changed" text, its citation and its PRISMA update flow.
+
+    A released version (the data hash of a release file) is cited by that release's date and
+    search date; unreleased data by the version they would get and "not yet released".
+    """
+    current = status(review, on=on)
+    entries = changelog_entries((Path(review.data_dir) / "CHANGELOG.md").read_text(encoding="utf-8"))
+    text = current.what_changed(entries, labels(current.changes.to_frame()["name"]))
+    if current.released:
+        when, searched = current.release.date, current.release.search_date or ""
+    else:
+        when, searched = "not yet released", last_search_label(review.search, review.screening)
+    return ThisVersion(current.version, current.released, when, searched, text,
+                       citation(current.version, when, searched), this_update(review, current.previous),
+                       current)
