@@ -61,7 +61,7 @@ def normal_title(title: str) -> str:
     ...              "randomised, double-blind, placebo-controlled trial.")
     'intravenous immunoglobulin treatment for secondary recurrent miscarriage a randomised double blind placebo controlled trial'
     """
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", _ascii(title).casefold()).split())
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", _ascii(title.casefold()).casefold()).split())
 
 
 def normal_doi(raw: str) -> str:

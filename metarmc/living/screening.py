@@ -231,8 +231,15 @@ def record_decision(record_id: str, stage: str, decision: str, *, reviewers: str
               f"{stage}_date": on or date.today().isoformat()}
     _check_decision(row, stage, values, study_id)
     current = _cell(row.get(stage))
+    linked = _cell(row.get("study_id"))
+    if study_id and linked and linked != study_id and not resolve:
+        raise LogError(f"{record_id}: already linked to study {linked}; pass resolve (--resolve) to correct it")
     if current == decision and _cell(row.get(f"{stage}_reason")) == reason:
-        return f"{record_id}: {stage} {decision} already recorded; nothing changed"
+        if not study_id or study_id == linked:
+            return f"{record_id}: {stage} {decision} already recorded; nothing changed"
+        row["study_id"] = study_id  # filling an empty cell overwrites nothing
+        replace_atomic(log, log_text(rows), expected=before)
+        return f"{record_id}: {stage} {decision} already recorded; linked to study {study_id}"
     if current and not resolve:
         raise LogError(
             f"{record_id}: {stage} is already {current!r} ({_cell(row.get(f'{stage}_reviewers'))}, "
