@@ -124,7 +124,8 @@ DATA_DIR_OPTION = argument("--data-dir", type=Path, help="the data folder (defau
 
 
 @command(
-    argument("files", nargs="*", type=Path, help="export files: PubMed/MEDLINE (.nbib/.txt), RIS, ClinicalTrials.gov CSV"),
+    argument("files", nargs="*", type=Path,
+             help="export files: PubMed/MEDLINE (.nbib/.txt), RIS, ClinicalTrials.gov CSV"),
     DATA_DIR_OPTION,
     argument("--queries", action="store_true", help="print the update search for PubMed and ClinicalTrials.gov"),
     argument("--searched", help="the date the databases were searched (YYYY-MM-DD; default today)"),

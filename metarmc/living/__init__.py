@@ -9,8 +9,11 @@ numbers for a release are collected by :mod:`metarmc.living.review_numbers`.
 """
 
 from .flow import UpdateFlow, update_flow
-from .records import ImportProblem, Imported, Record, read_export
+from .queries import Queries, last_search, search_queries
+from .records import Imported, ImportProblem, Record, read_export
+from .releases import Release, ReleaseDiff, diff, load_release, version_status, what_changed, write_release
 from .screening import ImportReport, LogError, import_exports, record_decision
 
-__all__ = ["ImportProblem", "ImportReport", "Imported", "LogError", "Record", "UpdateFlow", "import_exports",
-           "read_export", "record_decision", "update_flow"]
+__all__ = ["ImportProblem", "ImportReport", "Imported", "LogError", "Queries", "Record", "Release", "ReleaseDiff",
+           "UpdateFlow", "diff", "import_exports", "last_search", "load_release", "read_export", "record_decision",
+           "search_queries", "update_flow", "version_status", "what_changed", "write_release"]

@@ -118,8 +118,9 @@ def update_flow(screening: pd.DataFrame, *, previous_studies: int, total_studies
     >>> log = pd.DataFrame({"source": ["pubmed", "embase", "ctgov"], "duplicate_of": ["", "pubmed:1", ""],
     ...                     "title_abstract": ["include", "", "exclude"], "full_text": ["include", "", ""],
     ...                     "full_text_reason": ["", "", ""], "study_id": ["new2025", "", ""]})
-    >>> update_flow(log, previous_studies=11, total_studies=12)
-    UpdateFlow(previous 11 studies; 3 records, 1 duplicates, 2 screened, 1 excluded, 1 assessed, 1 new studies; total 12; 0 awaiting)
+    >>> flow = update_flow(log, previous_studies=11, total_studies=12)
+    >>> flow.identified, flow.duplicates, flow.screened, flow.excluded, flow.assessed, flow.new_studies
+    ({'pubmed': 1, 'embase': 1, 'ctgov': 1}, 1, 2, 1, 1, 1)
     """
     duplicate = _filled(screening["duplicate_of"])
     screened = screening[~duplicate]

@@ -62,7 +62,7 @@ def last_search(search: pd.DataFrame, screening: pd.DataFrame) -> date:
 
 
 def last_search_label(search: pd.DataFrame, screening: pd.DataFrame) -> str:
-    """The last search as it is known: an ISO date from the log, or search.csv's ``date_to`` as printed (``2024-02``)."""
+    """The last search as known: an ISO date from the log, or search.csv's ``date_to`` as printed (``2024-02``)."""
     searched = screening["searched"].dropna()
     return max(searched) if len(searched) else str(search.set_index("field")["value"].get("date_to", ""))
 
@@ -112,8 +112,10 @@ def search_queries(search: pd.DataFrame, *, since: date) -> Queries:
     >>> search = pd.DataFrame({"field": ["terms_condition", "terms_intervention"],
     ...                        "value": ["recurrent miscarriage; RMC", "immunoglobulin; IVIG"]})
     >>> q = search_queries(search, since=date(2024, 2, 1))
-    >>> print(q.pubmed)
-    ("recurrent miscarriage"[tiab] OR "RMC"[tiab]) AND ("immunoglobulin"[tiab] OR "IVIG"[tiab]) AND ("2024/02/01"[Date - Entry] : "3000"[Date - Entry])
+    >>> print(q.pubmed.replace(") AND (", ")\\nAND ("))
+    ("recurrent miscarriage"[tiab] OR "RMC"[tiab])
+    AND ("immunoglobulin"[tiab] OR "IVIG"[tiab])
+    AND ("2024/02/01"[Date - Entry] : "3000"[Date - Entry])
     >>> print(q.ctgov)
     https://clinicaltrials.gov/api/v2/studies?format=csv&query.cond=%22recurrent+miscarriage%22+OR+RMC&query.intr=immunoglobulin+OR+IVIG&query.term=AREA%5BStudyFirstPostDate%5DRANGE%5B2024-02-01%2CMAX%5D&pageSize=1000
     """

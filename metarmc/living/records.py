@@ -57,9 +57,8 @@ def normal_title(title: str) -> str:
 
     Examples
     --------
-    >>> normal_title("Intravenous immunoglobulin treatment for secondary recurrent miscarriage: a "
-    ...              "randomised, double-blind, placebo-controlled trial.")
-    'intravenous immunoglobulin treatment for secondary recurrent miscarriage a randomised double blind placebo controlled trial'
+    >>> normal_title("Jørgensen's IVIG trial: a randomised, double-blind, placebo-controlled study.")
+    'jorgensen s ivig trial a randomised double blind placebo controlled study'
     """
     return " ".join(re.sub(r"[^a-z0-9]+", " ", _ascii(title.casefold()).casefold()).split())
 

@@ -23,8 +23,16 @@ from ..grade import DOMAINS, summary_of_findings
 from ..tsa import EGERUP_2015, tsa
 from .flow import UpdateFlow, update_flow
 from .queries import last_search_label
-from .releases import (Release, Value, VersionStatus, changelog_entries, how_to_cite, releases, version_status,
-                       write_release)
+from .releases import (
+    Release,
+    Value,
+    VersionStatus,
+    changelog_entries,
+    how_to_cite,
+    releases,
+    version_status,
+    write_release,
+)
 
 __all__ = ["CITATION", "PROTOCOL", "ThisVersion", "citation", "collect", "conclusion", "labels", "make_release",
            "status", "this_update", "this_version"]

@@ -205,7 +205,7 @@ def prisma_flow(prisma: pd.DataFrame, ax=None) -> Figure:
     return ax.figure
 
 
-# --------------------------------------------------------------------------- living review: the update layout (issue 15)
+# ------------------------------------------------------------------------- living review: the update layout (issue 15)
 
 #: Geometry of the update layout (inches): previous-version column, then main and side columns.
 PREVIOUS_LEFT, PREVIOUS_WIDTH = 0.6, 2.5
