@@ -46,6 +46,10 @@ class UpdateFlow:
     total_studies: int
     awaiting: int
 
+    def named(self) -> dict[str, int]:
+        """:attr:`identified` by the sources' names in a diagram (``PubMed/MEDLINE``, ``ClinicalTrials.gov``)."""
+        return {SOURCE_NAMES[s]: n for s, n in self.identified.items()}
+
     @property
     def databases(self) -> dict[str, int]:
         return {s: n for s, n in self.identified.items() if s not in REGISTERS}

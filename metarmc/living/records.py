@@ -24,7 +24,6 @@ import csv
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -349,8 +348,7 @@ def _ris_record(path: Path, tagged: _Tagged, source: str | None) -> Record:
 # --------------------------------------------------------------------------- ClinicalTrials.gov CSV
 
 #: Columns of ClinicalTrials.gov's CSV download that the reader uses (the others are ignored).
-CTGOV_COLUMNS = {"id": "NCT Number", "title": "Study Title", "url": "Study URL", "acronym": "Acronym",
-                 "status": "Study Status", "sponsor": "Sponsor", "type": "Study Type",
+CTGOV_COLUMNS = {"id": "NCT Number", "title": "Study Title", "status": "Study Status", "type": "Study Type",
                  "posted": "First Posted", "results": "Results First Posted"}
 CTGOV_REQUIRED = ("id", "title")
 
@@ -454,8 +452,3 @@ def read_export(path: str | Path, *, source: str | None = None) -> Imported:
         path.name, 1, "expected a PubMed/MEDLINE ('PMID- '), RIS ('TY  - ') or ClinicalTrials.gov CSV "
         f"('NCT Number' header) export; found {first[:60]!r}"),))
 
-
-def records_of(imports) -> Iterator[Record]:
-    """Every record of several :class:`Imported`, in file order."""
-    for imported in imports:
-        yield from imported.records

@@ -29,7 +29,6 @@ from .releases import (
     VersionStatus,
     changelog_entries,
     how_to_cite,
-    releases,
     version_status,
     write_release,
 )
@@ -198,11 +197,6 @@ def make_release(data_dir: str | Path | None = None, *, version: str | None = No
         raise FileExistsError(f"the current data are already released as {current.version}")
     return write_release(data_dir, version or current.version, collect(review), on=on,
                          search_date=last_search_label(review.search, review.screening))
-
-
-def released_versions(data_dir: str | Path) -> list[str]:
-    """The version identifiers released so far, oldest first."""
-    return [release.version for release in releases(data_dir)]
 
 
 @dataclass(frozen=True, repr=False)

@@ -219,9 +219,7 @@ def _n(label: str, count: int) -> str:
 
 def update_phases(flow) -> list[tuple[str, list[tuple[str, str | None]]]]:
     """The update diagram's text: per phase, its rows of (main box, side box or None)."""
-    names = {"pubmed": "PubMed/MEDLINE", "embase": "Embase", "wos": "Web of Science", "central": "CENTRAL",
-             "ctgov": "ClinicalTrials.gov", "other": "other sources"}
-    sources = [f"{names.get(s, s)} {_count(n)}" for s, n in flow.identified.items()]
+    sources = [f"{name} {_count(n)}" for name, n in flow.named().items()]
     identified = (_box_text(_n("Records identified from databases", sum(flow.databases.values())) + "; "
                             + _n("registers", sum(flow.registers.values())) + ":", UPDATE_MAIN_WIDTH)
                   + ("\n" + _bullets(sources, UPDATE_MAIN_WIDTH) if sources else ""))
