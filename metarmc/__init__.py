@@ -1,19 +1,58 @@
-"""metarmc: a RevMan-faithful meta-analysis engine for the IVIG living review.
+"""metarmc: a RevMan-faithful meta-analysis engine, and the IVIG living review built on it.
 
-Public names only; each lives in a module with one job (see DESIGN notes in the README).
+The engine (reusable, validated against R's metafor and RevMan 5's own output):
+
+- a study table and its measures: :mod:`~metarmc.schema`; per-study effects :mod:`~metarmc.effects`;
+- the array core: :mod:`~metarmc.pooling` (M-H, Peto, inverse variance; a leading batch axis),
+  :mod:`~metarmc.heterogeneity` (Q, I², τ², HKSJ, prediction intervals);
+- the DataFrame layer: :mod:`~metarmc.api` (:func:`meta_binary`, :func:`meta_continuous`), results
+  in :mod:`~metarmc.results`;
+- analyses on the engine: :mod:`~metarmc.weights`, :mod:`~metarmc.measures`, :mod:`~metarmc.bias`,
+  :mod:`~metarmc.cumulative`, :mod:`~metarmc.sequential` (trial sequential analysis), :mod:`~metarmc.sensitivity`, :mod:`~metarmc.grade`,
+  :mod:`~metarmc.simulate`;
+- printed numbers in (:mod:`~metarmc.printed`), numbers as text out (:mod:`~metarmc.formatting`);
+  the audit of printed results (:mod:`~metarmc.audit`); plots (:mod:`metarmc.plots`).
+
+This review (Gao et al. 2025, IVIG for recurrent miscarriage): its data files (:mod:`~metarmc.data`),
+its knowledge (:mod:`metarmc.review`), the reconstruction of its unreported tables
+(:mod:`metarmc.forensics`) and the command line (:mod:`~metarmc.cli`).
+
+Every public name below can be imported as ``from metarmc import name``.
 """
 
+from . import formatting
 from .api import leave_one_out, meta_binary, meta_continuous
-from .audit import Flag, audit_frame
+from .audit import Flag, I2Rule, audit_frame, comparison_text
 from .bias import egger_test, trim_and_fill
-from .data import load, validate
+from .cumulative import cumulative_meta_analysis
+from .data import changelog_dates, load, validate
 from .forensics import fitting_study_sets, reconstruct
-from .grade import grade_table, summary_of_findings
-from .pooling import Pooled, pool_binary, pool_effects
+from .grade import grade_table
+from .measures import compare_measures, control_risk, corresponding_risk, implied_effects, risks_and_odds
+from .pooling import Pooled, pool_binary, pool_effects, prepare_binary
+from .printed import PrintedResult
 from .results import MetaResult
-from .sensitivity import Scenario, influence, scenarios, standard_scenarios
+from .review.assumptions import EGERUP_2015
+from .review.audit import audit_flags, reproduced_vs_reported
+from .review.findings import summary_of_findings
+from .review.paper import (I2_RULE, as_the_paper_did, differences, inclusion_check, reproduce, risk_of_bias,
+                           risk_of_bias_totals, side_by_side, study_table, subgroup_table, summary)
+from .review.registry import CONTROL, INTERVENTION, OUTCOMES
+from .review.scenarios import standard_scenarios
+from .sensitivity import Scenario, leave_one_out_summary, scenarios
+from .sequential import required_information_size, tsa
+from .weights import study_weights, weight_table
 
-__all__ = ["meta_binary", "meta_continuous", "leave_one_out", "pool_binary", "pool_effects",
-           "Pooled", "MetaResult", "load", "validate", "egger_test", "trim_and_fill",
-           "audit_frame", "Flag", "summary_of_findings", "grade_table",
-           "fitting_study_sets", "reconstruct", "influence", "scenarios", "Scenario", "standard_scenarios"]
+__all__ = [
+    # engine
+    "meta_binary", "meta_continuous", "leave_one_out", "pool_binary", "pool_effects", "prepare_binary", "Pooled",
+    "MetaResult", "egger_test", "trim_and_fill", "cumulative_meta_analysis", "tsa", "required_information_size",
+    "Scenario", "scenarios", "leave_one_out_summary", "study_weights", "weight_table", "compare_measures",
+    "control_risk", "corresponding_risk", "implied_effects", "risks_and_odds", "grade_table",
+    "audit_frame", "comparison_text", "Flag", "I2Rule", "PrintedResult", "formatting",
+    # this review
+    "load", "validate", "changelog_dates", "OUTCOMES", "INTERVENTION", "CONTROL", "I2_RULE", "EGERUP_2015",
+    "reproduce", "summary", "side_by_side", "differences", "inclusion_check", "study_table", "subgroup_table",
+    "as_the_paper_did", "risk_of_bias", "risk_of_bias_totals", "audit_flags", "reproduced_vs_reported",
+    "summary_of_findings", "standard_scenarios", "fitting_study_sets", "reconstruct",
+]

@@ -16,10 +16,7 @@ from . import pooling
 from .distributions import Z_95, chi2_sf
 from .effects import CONTINUOUS_EFFECTS
 from .results import MetaResult
-
-BINARY_COLUMNS = ("events_t", "total_t", "events_c", "total_c")
-CONTINUOUS_COLUMNS = ("mean_t", "sd_t", "n_t", "mean_c", "sd_c", "n_c")
-MEASURES_CONTINUOUS = tuple(CONTINUOUS_EFFECTS)
+from .schema import BINARY_COLUMNS, CONTINUOUS_COLUMNS, CONTINUOUS_MEASURES, is_ratio
 
 
 def meta_binary(df: pd.DataFrame, measure="OR", method="MH", model="fixed", tau2="DL",
@@ -93,8 +90,8 @@ def meta_continuous(df: pd.DataFrame, measure="MD", model="fixed", tau2="DL", hk
     >>> round(meta_continuous(df).estimate, 2)
     14.39
     """
-    if measure not in MEASURES_CONTINUOUS:
-        raise ValueError(f"measure must be one of {', '.join(MEASURES_CONTINUOUS)}; got {measure!r}")
+    if measure not in CONTINUOUS_MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(CONTINUOUS_MEASURES)}; got {measure!r}")
     _check_columns(df, ("study", *CONTINUOUS_COLUMNS), subgroup)
     _check_continuous(df)
     options = dict(model=model, tau2=tau2, hksj=hksj, prediction=prediction)
@@ -114,11 +111,11 @@ def pool_masked(df: pd.DataFrame, include, kind="binary", **options) -> tuple[po
         _check_columns(df, ("study", *BINARY_COLUMNS), None)
         _check_counts(df)
         counts = [np.broadcast_to(df[c].to_numpy(float), (len(include), k)) for c in BINARY_COLUMNS]
-        return pooling.pool_binary(*counts, include=include, **options), options.get("measure", "OR") in ("OR", "RR")
+        return pooling.pool_binary(*counts, include=include, **options), is_ratio(options.get("measure", "OR"))
     options = dict(options)
     measure = options.pop("measure", "MD")
-    if measure not in MEASURES_CONTINUOUS:
-        raise ValueError(f"measure must be one of {', '.join(MEASURES_CONTINUOUS)}; got {measure!r}")
+    if measure not in CONTINUOUS_MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(CONTINUOUS_MEASURES)}; got {measure!r}")
     _check_columns(df, ("study", *CONTINUOUS_COLUMNS), None)
     _check_continuous(df)
     yi, vi = CONTINUOUS_EFFECTS[measure](*(df[c].to_numpy(float) for c in CONTINUOUS_COLUMNS))
@@ -249,8 +246,7 @@ def _result(df, pooled, measure, method, options) -> MetaResult:
         raise ValueError("no estimable study: every study has no events (or only events) in both arms")
     if options["hksj"] and int(pooled.k) < 2:
         raise ValueError("hksj needs at least 2 estimable studies (its t test has k - 1 df)")
-    ratio = measure in ("OR", "RR")
-    back = np.exp if ratio else (lambda x: x)
+    back = np.exp if is_ratio(measure) else (lambda x: x)
     scalar = {name: float(getattr(pooled, name)) for name in
               ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")}
     natural = {name: float(back(value)) for name, value in scalar.items()}
@@ -260,7 +256,7 @@ def _result(df, pooled, measure, method, options) -> MetaResult:
         hksj=bool(options["hksj"]), k=int(pooled.k), **natural,
         se=float(pooled.se), z=float(pooled.z), p=float(pooled.p), q=float(pooled.q),
         q_df=int(pooled.q_df), q_p=float(pooled.q_p), i2=float(pooled.i2), tau2=float(pooled.tau2),
-        studies=_study_table(df, pooled, back))
+        studies=_study_table(df, pooled, back), converged=bool(pooled.converged))
 
 
 def _study_table(df, pooled, back) -> pd.DataFrame:

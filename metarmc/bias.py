@@ -2,7 +2,10 @@
 
 Both are **beyond RevMan** (RevMan 5 draws the funnel plot only) and both are weak with
 few studies: the Cochrane Handbook (§13.3.5.4) advises against tests with fewer than 10.
-They work on per-study effects ``yi`` (log scale for ratios) and variances ``vi``.
+:func:`egger_test` and :func:`trim_and_fill` take a fit, as metafor's ``regtest(res)`` and
+``trimfill(res)`` do; their array cores :func:`egger_regression` and
+:func:`trim_and_fill_effects` work on per-study effects ``yi`` (log scale for ratios) and
+variances ``vi``.
 
 References
 ----------
@@ -14,21 +17,16 @@ adjusting for publication bias in meta-analysis. Biometrics 56:455-463.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from .distributions import t_p
 from .pooling import Pooled, pool_effects
+from .formatting import short
 from .results import MetaResult
-
-
-def study_effects(result: MetaResult) -> tuple[np.ndarray, np.ndarray]:
-    """Per-study effects ``yi`` (log scale for ratios) and variances ``vi`` of the estimable studies."""
-    studies = result.studies[result.studies["estimable"]]
-    yi = np.log(studies["estimate"]) if result.is_ratio else studies["estimate"]
-    return yi.to_numpy(float), studies["se"].to_numpy(float) ** 2
+from .schema import is_ratio
 
 
 @dataclass(frozen=True)
@@ -46,8 +44,16 @@ class EggerTest:
                 f"t={self.t:.3f}, df={self.df}, p={self.p:.4g})")
 
 
-def egger_test(yi, vi) -> EggerTest:
-    """Egger's regression test for funnel-plot asymmetry.
+def egger_test(result: MetaResult) -> EggerTest:
+    """Egger's regression test for funnel-plot asymmetry of a fit (metafor's ``regtest(res, model = "lm")``).
+
+    :func:`egger_regression` on the estimable studies' effects (:meth:`MetaResult.study_effects`).
+    """
+    return egger_regression(*result.study_effects())
+
+
+def egger_regression(yi, vi) -> EggerTest:
+    """Egger's regression test for funnel-plot asymmetry, on effects ``yi`` and variances ``vi``.
 
     Ordinary least squares of the standardised effect on precision,
 
@@ -72,17 +78,39 @@ def egger_test(yi, vi) -> EggerTest:
 
 @dataclass(frozen=True, repr=False)
 class TrimAndFill:
-    """Result of trim-and-fill: how many studies were imputed, on which side, and the adjusted pool."""
+    """Result of trim-and-fill: how many studies were imputed, on which side, and the adjusted pool.
+
+    ``filled`` has one row per imputed study: ``yi``, ``vi`` (analysis scale), ``estimate``
+    (natural scale) and ``se``, as :func:`metarmc.plots.funnel_plot` takes them. ``adjusted``
+    is the pooled analysis of observed and imputed studies (arrays, analysis scale);
+    ``estimate``, ``ci_low`` and ``ci_high`` are it on the natural scale of ``measure``.
+    """
 
     k0: int
     side: str
-    filled: pd.DataFrame  # the imputed studies: yi, vi
-    adjusted: Pooled  # the pooled analysis of observed + imputed studies (arrays, log scale)
+    filled: pd.DataFrame
+    adjusted: Pooled
+    measure: str = ""
+
+    def _natural(self, name: str) -> float:
+        value = float(getattr(self.adjusted, name))
+        return float(np.exp(value)) if is_ratio(self.measure) else value
+
+    @property
+    def estimate(self) -> float:
+        return self._natural("estimate")
+
+    @property
+    def ci_low(self) -> float:
+        return self._natural("ci_low")
+
+    @property
+    def ci_high(self) -> float:
+        return self._natural("ci_high")
 
     def __repr__(self) -> str:
-        return (f"TrimAndFill(k0={self.k0}, side={self.side!r}, "
-                f"adjusted estimate (log scale for ratios)={float(self.adjusted.estimate):.4g} "
-                f"[{float(self.adjusted.ci_low):.4g}, {float(self.adjusted.ci_high):.4g}])")
+        return (f"TrimAndFill(k0={self.k0}, side={self.side!r}, adjusted {self.measure or 'estimate'} "
+                f"{short(self.estimate)} [{short(self.ci_low)}, {short(self.ci_high)}])")
 
 
 def _asymmetry_side(yi, vi) -> str:
@@ -107,7 +135,20 @@ def _l0(centred: np.ndarray) -> int:
     return max(0, int(np.round((4 * t_n - k * (k + 1)) / (2 * k - 1))))
 
 
-def trim_and_fill(yi, vi, model="fixed", tau2="DL", side=None, max_iter=100) -> TrimAndFill:
+def trim_and_fill(result: MetaResult, side: str | None = None) -> TrimAndFill:
+    """Duval & Tweedie's trim-and-fill of a fit (metafor's ``trimfill(res)``).
+
+    :func:`trim_and_fill_effects` on the estimable studies' effects, with the fit's model
+    (fixed effect, or random effects with its τ² estimator) for the inverse-variance pools.
+    """
+    yi, vi = result.study_effects()
+    fill = trim_and_fill_effects(yi, vi, model=result.model, tau2=result.tau2_method or "DL", side=side)
+    back = np.exp if result.is_ratio else (lambda x: x)
+    filled = fill.filled.assign(estimate=back(fill.filled["yi"]), se=np.sqrt(fill.filled["vi"]))
+    return replace(fill, filled=filled, measure=result.measure)
+
+
+def trim_and_fill_effects(yi, vi, model="fixed", tau2="DL", side=None, max_iter=100) -> TrimAndFill:
     """Duval & Tweedie's trim-and-fill with the :math:`L_0` estimator (as metafor's ``trimfill``).
 
     Studies are sorted so that the missing side is on the left; the :math:`k_0` most extreme

@@ -24,7 +24,7 @@ from .api import pool_masked
 KINDS = ("binary", "continuous")
 #: Patients per study, by kind of outcome.
 _SIZE_COLUMNS = {"binary": ("total_t", "total_c"), "continuous": ("n_t", "n_c")}
-#: The columns of :func:`cumulative`, in order.
+#: The columns of :func:`cumulative_meta_analysis`, in order.
 CUMULATIVE_COLUMNS = ("step", "study", "k", "n", "estimate", "ci_low", "ci_high", "se", "z", "p",
                       "i2", "tau2")
 
@@ -42,7 +42,7 @@ class CumulativePooled(NamedTuple):
     ratio: bool
 
 
-def cumulative(table: pd.DataFrame, order_by: str = "year", kind: str = "binary",
+def cumulative_meta_analysis(table: pd.DataFrame, order_by: str = "year", kind: str = "binary",
                **meta_options) -> pd.DataFrame:
     """Cumulative meta-analysis: one row per study added, in the order of ``order_by``.
 
@@ -80,7 +80,7 @@ def cumulative(table: pd.DataFrame, order_by: str = "year", kind: str = "binary"
     >>> import pandas as pd
     >>> df = pd.DataFrame({"study": ["B", "A"], "year": [2001, 1999], "events_t": [5, 12],
     ...                    "total_t": [18, 20], "events_c": [4, 8], "total_c": [17, 21]})
-    >>> cumulative(df)[["study", "k", "n"]].values.tolist()
+    >>> cumulative_meta_analysis(df)[["study", "k", "n"]].values.tolist()
     [['A', 1, 41], ['B', 2, 76]]
     """
     result = cumulative_pooled(table, order_by, kind, **meta_options)
@@ -95,7 +95,7 @@ def cumulative(table: pd.DataFrame, order_by: str = "year", kind: str = "binary"
 
 def cumulative_pooled(table: pd.DataFrame, order_by: str = "year", kind: str = "binary",
                       **meta_options) -> CumulativePooled:
-    """The arrays behind :func:`cumulative` (same parameters): sorted table, pooled batch, n."""
+    """The arrays behind :func:`cumulative_meta_analysis` (same parameters): sorted table, pooled batch, n."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
     if "subgroup" in meta_options:

@@ -20,21 +20,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from .review.registry import OUTCOMES as REGISTRY
+from .schema import MEASURES, MODELS, VALUE_COLUMNS
+
 __all__ = [
-    "BINARY_VALUES",
-    "CONTINUOUS_VALUES",
     "DENOMINATORS",
     "DERIVATIONS",
     "DESIGN_COLUMNS",
     "FILES",
     "FLOW_STEPS",
     "JUDGMENTS",
-    "MEASURES",
-    "MODELS",
     "OUTCOMES",
     "ROB_DOMAINS",
     "STATUSES",
-    "VALUES",
     "Column",
     "DataError",
     "DATE",
@@ -121,21 +119,11 @@ PERCENT = Kind("a number between 0 and 100", "float64", _number, minimum=0, maxi
 
 # --------------------------------------------------------------------------- vocabularies
 
-OUTCOMES: Mapping[str, str] = {
-    "live_birth": "binary",
-    "live_birth_primary": "binary",
-    "live_birth_secondary": "binary",
-    "miscarriage": "binary",
-    "birth_weight": "continuous",
-    "adverse_reaction": "binary",
-}
-"""Each outcome (and ``reported.csv`` analysis) and its type."""
+OUTCOMES: Mapping[str, str] = {name: outcome.kind for name, outcome in REGISTRY.items()}
+"""Each outcome (and ``reported.csv`` analysis) and its type, from :mod:`metarmc.review.registry`."""
 
-BINARY_VALUES = ("events_t", "total_t", "events_c", "total_c")
-CONTINUOUS_VALUES = ("mean_t", "sd_t", "n_t", "mean_c", "sd_c", "n_c")
-VALUES = {"binary": BINARY_VALUES, "continuous": CONTINUOUS_VALUES}
-"""The value columns an outcome of each type fills."""
-ALL_VALUES = (*BINARY_VALUES, *CONTINUOUS_VALUES)
+ALL_VALUES = tuple(column for columns in VALUE_COLUMNS.values() for column in columns)
+"""Every value column of ``outcomes.csv`` (:data:`metarmc.schema.VALUE_COLUMNS`)."""
 
 DENOMINATORS = ("itt", "pregnant", "clinical_pregnancy", "per_protocol", "liveborn")
 STATUSES = ("extracted", "not_reported", "not_found")
@@ -150,8 +138,6 @@ ROB_DOMAINS = (
     "other_bias",
 )
 JUDGMENTS = ("low", "unclear", "high")
-MEASURES = ("OR", "RR", "RD", "MD", "SMD")
-MODELS = ("fixed", "random")
 FLOW_STEPS = ("identified", "excluded_screening", "full_text", "excluded_full_text", "included")
 PRISMA_STEPS = (*FLOW_STEPS, "reason_full_text", "database")
 YES_NO = ("yes", "no")
@@ -618,15 +604,15 @@ def _outcome_messages(row: dict[str, str]) -> Iterator[tuple[str, str]]:
 def _kind_messages(row: dict[str, str], kind: str) -> Iterator[tuple[str, str]]:
     """Report values filled in the columns of the other outcome type."""
     for name in ALL_VALUES:
-        if name not in VALUES[kind] and row.get(name):
+        if name not in VALUE_COLUMNS[kind] and row.get(name):
             yield name, f"{name} must be empty for {row['outcome']} ({kind} outcome); found {row[name]!r}"
 
 
 def _status_messages(row: dict[str, str], kind: str) -> Iterator[tuple[str, str]]:
     """Require every value (and a derivation) when extracted, and no value otherwise."""
-    status, own = row["status"], [name for name in VALUES[kind] if name in row]
+    status, own = row["status"], [name for name in VALUE_COLUMNS[kind] if name in row]
     if status == "extracted":
-        needs = f"{row['outcome']} needs {', '.join(VALUES[kind])}"
+        needs = f"{row['outcome']} needs {', '.join(VALUE_COLUMNS[kind])}"
         for name in own:
             if not row[name]:
                 yield name, f"{name} is required when status is extracted ({needs}); found an empty cell"
@@ -942,7 +928,7 @@ class Review:
             no ``main=yes`` extracted row: columns ``study``, ``study_id``, ``denominator``,
             ``main``, ``status``, ``source``, ``notes``; ordered by study label.
         """
-        rows = self._rows(outcome)
+        rows = self.rows(outcome)
         used = rows.loc[(rows["status"] == "extracted") & (rows["main"] == "yes"), "study_id"]
         rows = rows[(rows["status"] != "extracted") & ~rows["study_id"].isin(used)]
         columns = ["study", "study_id", "denominator", "main", "status", "source", "notes"]
@@ -962,26 +948,77 @@ class Review:
             raise KeyError(f"reported.csv has no analysis {analysis!r}; it has {known}")
         return rows.iloc[0]
 
-    def _rows(self, outcome: str) -> pd.DataFrame:
-        """The rows of ``outcome`` joined with their study's label, year and design."""
+    def rows(self, outcome: str) -> pd.DataFrame:
+        """Every row of ``outcome`` (any status), joined with its study's label (``study``), year and design.
+
+        Raises
+        ------
+        ValueError
+            If ``outcome`` is not one of :data:`OUTCOMES`.
+        """
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}; found {outcome!r}")
         study = self.studies[["study_id", "label", "year", *DESIGN_COLUMNS]]
         study = study.rename(columns={"label": "study"})
         return self.outcomes[self.outcomes["outcome"] == outcome].merge(study, on="study_id", how="left")
 
+    def studies_by_label(self) -> pd.DataFrame:
+        """``studies.csv`` ordered by label as RevMan orders studies (case-insensitive)."""
+        return self.studies.sort_values("label", key=lambda text: text.str.casefold(), kind="stable")
+
+    def sourced_arm_sizes(self, study_id: str) -> list[tuple[tuple[int, int], str]]:
+        """Distinct sourced arm sizes ``(total_t, total_c)`` of a study, each with where it comes from.
+
+        Extracted rows of any outcome first (in file order), then ``studies.csv``'s analysed
+        and randomised arms.
+        """
+        found = {}
+        outcomes = self.outcomes
+        rows = outcomes[(outcomes["study_id"] == study_id) & (outcomes["status"] == "extracted")
+                        & outcomes["total_t"].notna()]
+        for r in rows.itertuples():
+            found.setdefault((int(r.total_t), int(r.total_c)), f"{r.outcome} row ({r.denominator})")
+        study = self.studies[self.studies["study_id"] == study_id].iloc[0]
+        for kind in ("analysed", "randomised"):
+            t, c = study[f"n_{kind}_t"], study[f"n_{kind}_c"]
+            if not (pd.isna(t) or pd.isna(c)):
+                found.setdefault((int(t), int(c)), f"studies.csv n_{kind}")
+        return list(found.items())
+
+    def judgments(self) -> pd.DataFrame:
+        """The risk-of-bias judgments with the studies' labels: ``study``, ``study_id``, ``domain``,
+        ``judgment``, ``support``, ``source``, in file order."""
+        labels = self.studies.set_index("study_id")["label"]
+        rob = self.risk_of_bias.assign(study=lambda d: d["study_id"].map(labels))
+        return rob[["study", "study_id", "domain", "judgment", "support", "source"]]
+
+    def judgment_grid(self, study_ids, domains) -> pd.DataFrame:
+        """The judgments of ``domains`` (columns) for the studies ``study_ids`` (rows, in their order).
+
+        Raises
+        ------
+        ValueError
+            If a study has no judgment for one of the domains.
+        """
+        rob = self.risk_of_bias
+        table = rob[rob["domain"].isin(domains)].pivot(index="study_id", columns="domain", values="judgment")
+        missing = [(s, d) for s in study_ids for d in domains if s not in table.index or pd.isna(table.at[s, d])]
+        if missing:
+            raise ValueError(f"risk_of_bias.csv has no {missing[0][1]} judgment for study {missing[0][0]!r}")
+        return table.loc[list(study_ids), list(domains)].reset_index(drop=True)
+
     def _extracted(self, outcome: str, kind: str, main_only: bool, denominator: str | None) -> pd.DataFrame:
         """The extracted rows of an outcome of type ``kind``, typed and ordered."""
         if OUTCOMES.get(outcome) != kind:
             kinds = [name for name, of in OUTCOMES.items() if of == kind]
             raise ValueError(f"outcome must be a {kind} outcome ({', '.join(kinds)}); found {outcome!r}")
-        rows = self._rows(outcome)
+        rows = self.rows(outcome)
         keep = rows["status"] == "extracted"
         if main_only:
             keep &= rows["main"] == "yes"
         if denominator is not None:
             keep &= rows["denominator"] == denominator
-        values = list(VALUES[kind])
+        values = list(VALUE_COLUMNS[kind])
         columns = ["study", "study_id", "year", *values, "denominator", "main", "derivation", *DESIGN_COLUMNS]
         outcome_columns = FILES["outcomes"].columns
         integers = ["year", *(name for name in values if outcome_columns[name].kind.dtype == "Int64")]

@@ -1,7 +1,8 @@
 """Per-study effect sizes and their variances, as Review Manager 5 computes them.
 
 Every function takes NumPy arrays of any shape (a leading batch axis, then studies) and
-works elementwise. Ratio measures are returned on the log scale.
+works elementwise: each returns ``(yi, vi)``, the effects and their variances, of the shape of
+its inputs. Ratio measures are returned on the log scale.
 
 Notation (Deeks & Higgins 2010, Table 1): for study *i*, ``a`` events and ``b`` non-events
 in the experimental arm (``n1 = a + b``), ``c`` events and ``d`` non-events in the control
@@ -83,6 +84,12 @@ def log_odds_ratio(cells: Cells) -> tuple[np.ndarray, np.ndarray]:
 
     .. math:: \\ln OR_i = \\ln\\frac{a_i d_i}{b_i c_i}, \\qquad
               \\operatorname{Var} = \\frac1{a_i}+\\frac1{b_i}+\\frac1{c_i}+\\frac1{d_i}
+
+    Examples
+    --------
+    >>> yi, vi = log_odds_ratio(Cells.from_counts([12], [20], [8], [21]))
+    >>> round(float(np.exp(yi[0])), 4), round(float(vi[0]), 4)   # 12*13 / (8*8); 1/12 + 1/8 + 1/8 + 1/13
+    (2.4375, 0.4103)
     """
     a, b, c, d = cells
     return np.log(a * d / (b * c)), 1 / a + 1 / b + 1 / c + 1 / d
@@ -93,6 +100,12 @@ def log_risk_ratio(cells: Cells) -> tuple[np.ndarray, np.ndarray]:
 
     .. math:: \\ln RR_i = \\ln\\frac{a_i / n_{1i}}{c_i / n_{2i}}, \\qquad
               \\operatorname{Var} = \\frac1{a_i}+\\frac1{c_i}-\\frac1{n_{1i}}-\\frac1{n_{2i}}
+
+    Examples
+    --------
+    >>> yi, vi = log_risk_ratio(Cells.from_counts([12], [20], [8], [21]))
+    >>> round(float(np.exp(yi[0])), 4), round(float(vi[0]), 4)   # (12/20) / (8/21); 1/12 + 1/8 - 1/20 - 1/21
+    (1.575, 0.1107)
     """
     a, _, c, _ = cells
     n1, n2 = cells.n1, cells.n2
@@ -104,6 +117,12 @@ def risk_difference(cells: Cells) -> tuple[np.ndarray, np.ndarray]:
 
     .. math:: RD_i = \\frac{a_i}{n_{1i}} - \\frac{c_i}{n_{2i}}, \\qquad
               \\operatorname{Var} = \\frac{a_i b_i}{n_{1i}^3} + \\frac{c_i d_i}{n_{2i}^3}
+
+    Examples
+    --------
+    >>> yi, vi = risk_difference(Cells.from_counts([12], [20], [8], [21]))
+    >>> round(float(yi[0]), 4), round(float(vi[0]), 5)   # 0.6 - 0.38095; 12*8/20^3 + 8*13/21^3
+    (0.219, 0.02323)
     """
     a, b, c, d = cells
     n1, n2 = cells.n1, cells.n2
@@ -121,6 +140,12 @@ def peto_statistics(cells: Cells) -> tuple[np.ndarray, np.ndarray]:
 
     The study's Peto log odds ratio is :math:`(O_i - E_i)/V_i` with variance :math:`1/V_i`.
     No zero-cell correction is needed.
+
+    Examples
+    --------
+    >>> o_e, v = peto_statistics(Cells.from_counts([1], [2], [0], [2]))
+    >>> float(o_e[0]), float(v[0])   # 1 - 2*1/4; 2*2*1*3 / (16*3)
+    (0.5, 0.25)
     """
     a, b, c, d = cells
     n1, n2, n = cells.n1, cells.n2, cells.n
@@ -134,6 +159,12 @@ def mean_difference(mean_t, sd_t, n_t, mean_c, sd_c, n_c) -> tuple[np.ndarray, n
 
     .. math:: MD_i = m_{1i} - m_{2i}, \\qquad
               \\operatorname{Var} = \\frac{sd_{1i}^2}{n_{1i}} + \\frac{sd_{2i}^2}{n_{2i}}
+
+    Examples
+    --------
+    >>> md, var = mean_difference(3300.0, 450.0, 30, 3200.0, 480.0, 28)
+    >>> float(md), round(float(var), 4)   # 100; 450^2/30 + 480^2/28
+    (100.0, 14978.5714)
     """
     return np.subtract(mean_t, mean_c), np.square(sd_t) / n_t + np.square(sd_c) / n_c
 
@@ -145,6 +176,12 @@ def standardized_mean_difference(mean_t, sd_t, n_t, mean_c, sd_c, n_c) -> tuple[
         s_i = \\sqrt{\\frac{(n_{1i}-1) sd_{1i}^2 + (n_{2i}-1) sd_{2i}^2}{N_i - 2}}, \\quad
         g_i = \\frac{m_{1i} - m_{2i}}{s_i}\\left(1 - \\frac{3}{4N_i - 9}\\right), \\quad
         \\operatorname{Var} = \\frac{N_i}{n_{1i} n_{2i}} + \\frac{g_i^2}{2(N_i - 3.94)}
+
+    Examples
+    --------
+    >>> g, v = standardized_mean_difference(1.0, 1.0, 10, 0.0, 1.0, 10)   # s = 1, J = 1 - 3/71
+    >>> round(float(g), 5), round(float(v), 5)                          # 20/100 + g^2 / (2 * 16.06)
+    (0.95775, 0.22856)
     """
     n_t, n_c = np.asarray(n_t, dtype=float), np.asarray(n_c, dtype=float)
     n = n_t + n_c

@@ -2,15 +2,16 @@
 
 Nothing here is typed in by hand: each of the five GRADE domains is one function ``rate_*``
 that applies an explicit rule (thresholds are the module constants below) to numbers
-:mod:`metarmc` computes from ``data/``, and returns a :class:`Rating` (the downgrade 0, -1
-or -2 and a reason that names the numbers it used). :func:`summary_of_findings` applies them
-to the paper's analyses redone as the paper did them (:func:`metarmc.review.reproduce`):
-the weights are that analysis's study weights, the risk-of-bias judgments those of
-``data/risk_of_bias.csv``, the design facts those of ``data/studies.csv``.
+computed from the data, and returns a :class:`Rating` (the downgrade 0, -1 or -2 and a
+reason that names the numbers it used). :class:`OutcomeFindings` is one row of a summary of
+findings and :class:`SummaryOfFindings` the table; :func:`grade_table` renders it as
+GRADEpro does. Which analysis feeds which rule is the review's choice
+(:func:`metarmc.review.findings.summary_of_findings`).
 
 Certainty starts at *high* when randomised trials carry most of the weight, at *low*
 otherwise, and goes down by the sum of the five downgrades (never below *very low*).
-Absolute effects are per 1,000 at the pooled control-arm risk.
+Absolute effects are per 1,000 at an assumed control-arm risk
+(:func:`metarmc.measures.corresponding_risk`).
 
 References
 ----------
@@ -38,9 +39,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .bias import egger_test, study_effects
-from .review import ANALYSES, pool, reproduce
-from .tsa import required_information_size
+from .formatting import effect, studies_text
+from .measures import corresponding_risk
+from .sequential import required_information_size
 
 #: Certainty levels, lowest first.
 LEVELS = ("very low", "low", "moderate", "high")
@@ -50,12 +51,6 @@ SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯
 NOT_ASSESSED = "not assessed"
 #: The five domains, in GRADE's order.
 DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
-#: The outcomes of :func:`summary_of_findings`, in the order of the table.
-DEFAULT_OUTCOMES = ("live_birth", "miscarriage", "live_birth_primary", "live_birth_secondary",
-                    "birth_weight", "adverse_reaction")
-#: Whether more events ("higher", e.g. live birth) or fewer ("lower") is the benefit.
-BENEFIT = {"live_birth": "higher", "live_birth_primary": "higher", "live_birth_secondary": "higher",
-           "miscarriage": "lower", "adverse_reaction": "lower", "birth_weight": "higher"}
 
 #: Starting level: low when more than this share (%) of the weight is from studies not known
 #: to be randomised (``randomised`` other than "yes").
@@ -73,10 +68,8 @@ I2_SERIOUS = 50.0
 #: Inconsistency: -2 from this I² (%).
 I2_VERY_SERIOUS = 75.0
 
-#: Indirectness: populations (``rm_type``) and comparisons (``placebo_controlled``) that are not the question.
-INDIRECT_POPULATIONS = ("RIF",)
-INDIRECT_COMPARISONS = ("no",)
-#: -1 when at least this share (%) of the weight is from such studies.
+#: Indirectness: -1 when at least this share (%) of the weight is from studies whose population,
+#: intervention or comparison is not the question.
 INDIRECT_SHARE = 25.0
 
 #: Imprecision: risk ratios beyond which an effect is appreciable harm or benefit (GRADE's 25%).
@@ -99,47 +92,6 @@ class Rating:
     domain: str
     downgrade: int
     reason: str
-
-
-# --- absolute effects ---------------------------------------------------------------------------
-
-def corresponding_risk(effect, control_risk, measure: str = "OR"):
-    """The risk with the intervention implied by a ratio at an assumed control risk.
-
-    .. math:: p_t = \\frac{OR\\,p_c}{1 - p_c + OR\\,p_c} \\quad (OR), \\qquad p_t = RR\\,p_c \\quad (RR)
-
-    Applied to the estimate and to each CI limit it gives the "corresponding risk" of a
-    summary-of-findings table. Array-first: ``effect`` and ``control_risk`` broadcast.
-
-    References
-    ----------
-    Cochrane Handbook 6.4, §15.4.4 (5.1: §12.5.4.3); GRADE Handbook §5 (Summary of findings).
-
-    Examples
-    --------
-    The Handbook's example: OR 0.73 at a control risk of 0.3 is 62 fewer per 1,000.
-
-    >>> round(1000 * (corresponding_risk(0.73, 0.3) - 0.3))
-    -62
-    """
-    effect, p = np.asarray(effect, dtype=float), np.asarray(control_risk, dtype=float)
-    if np.any(~np.isfinite(effect) | (effect < 0)):
-        raise ValueError(f"a ratio must be a finite number >= 0; got {effect.tolist()}")
-    if np.any(~np.isfinite(p) | (p < 0) | (p > 1)):
-        raise ValueError(f"control_risk must be a proportion in [0, 1]; got {p.tolist()}")
-    if measure == "OR":
-        return effect * p / (1 - p + effect * p)
-    if measure == "RR":
-        return effect * p
-    raise ValueError(f"measure must be OR or RR for an absolute effect; got {measure!r}")
-
-
-def control_risk(table: pd.DataFrame) -> float:
-    """The assumed control risk: the pooled control arms, :math:`\\sum c_i / \\sum n_{ci}`."""
-    total = int(table["total_c"].sum())
-    if total == 0:
-        raise ValueError("no control-arm participants: the control risk is undefined")
-    return int(table["events_c"].sum()) / total
 
 
 # --- starting level and the five domains ---------------------------------------------------------
@@ -250,23 +202,36 @@ def rate_inconsistency(i2: float, ci, pi, k: int, null: float = 1.0) -> Rating:
     return Rating("inconsistency", downgrade, reason)
 
 
-def rate_indirectness(weight, rm_type, placebo_controlled, study=None) -> Rating:
+def rate_indirectness(weight, indirect, study=None) -> Rating:
     """Indirectness: the share of weight from studies whose population or comparison is not the question.
 
-    Rule: a study is indirect when its population is not recurrent miscarriage (``rm_type``
-    in :data:`INDIRECT_POPULATIONS`) or its comparison is not placebo (``placebo_controlled``
-    in :data:`INDIRECT_COMPARISONS`); -1 when they carry at least :data:`INDIRECT_SHARE` %
-    of the weight, else 0 (GRADE guidelines 8: differences in population and comparator).
+    Rule: -1 when the studies flagged indirect on any ground carry at least
+    :data:`INDIRECT_SHARE` % of the weight, else 0 (GRADE guidelines 8: differences in
+    population, intervention and comparator).
+
+    Parameters
+    ----------
+    weight : array_like
+        The studies' weights in the analysis.
+    indirect : mapping of str to array_like of bool
+        Each ground (e.g. ``"population RIF"``, ``"no placebo control"``) and which studies
+        it applies to; the reason names the studies under each.
+    study : array_like of str, optional
+        Labels, named in the reason.
+
+    Examples
+    --------
+    >>> rate_indirectness([60, 40], {"other population": [False, True]}).downgrade
+    -1
     """
     weight = _weights(weight)
-    population = _isin(rm_type, INDIRECT_POPULATIONS, weight, "rm_type")
-    comparison = _isin(placebo_controlled, INDIRECT_COMPARISONS, weight, "placebo_controlled")
-    share = _share(weight, population | comparison)
+    grounds = {name: _per_study(mask, weight, name).astype(bool).to_numpy() for name, mask in indirect.items()}
+    share = _share(weight, np.any([np.zeros(len(weight), bool), *grounds.values()], axis=0))
     downgrade = -1 if share >= INDIRECT_SHARE else 0
     bound = "at least" if downgrade else "less than"
+    listed = "; ".join(f"{name}: {_listed(study, mask)}" for name, mask in grounds.items())
     reason = (f"{share:.1f}% of the weight is from studies whose population or comparison is not the question "
-              f"(population {'/'.join(INDIRECT_POPULATIONS)}: {_listed(study, population)}; no placebo control: "
-              f"{_listed(study, comparison)}). {_verdict(downgrade)}: {bound} {INDIRECT_SHARE:g}%")
+              f"({listed}). {_verdict(downgrade)}: {bound} {INDIRECT_SHARE:g}%")
     return Rating("indirectness", downgrade, reason)
 
 
@@ -280,7 +245,7 @@ def rate_imprecision(measure: str, ci, control_risk: float, participants: int, b
     GRADE Handbook §5.2.4). The OIS is the size of one trial able to detect a relative risk reduction of
     :data:`OIS_RRR` in the undesirable event (for ``benefit="higher"`` the complementary
     event, e.g. no live birth, as Egerup et al. 2015 did) at two-sided :data:`OIS_ALPHA` and
-    power :data:`OIS_POWER` (:func:`metarmc.tsa.required_information_size`); when that event
+    power :data:`OIS_POWER` (:func:`metarmc.sequential.required_information_size`); when that event
     has risk 0 or 1 the OIS is not computable and counts as not met (GRADE guidelines 6).
 
     Parameters
@@ -362,7 +327,7 @@ class OutcomeFindings:
     ``control_risk`` the pooled control-arm risk, all None without traceable data.
     ``ratings`` has the five domains in :data:`DOMAINS` order (empty when not assessed);
     ``certainty`` is a level of :data:`LEVELS` or :data:`NOT_ASSESSED`, with ``note`` saying why.
-    ``paper`` is the paper's printed result, for reference.
+    ``comment`` is shown in the table's last column (e.g. the result a paper printed).
     """
 
     outcome: str
@@ -379,22 +344,22 @@ class OutcomeFindings:
     ratings: tuple[Rating, ...]
     certainty: str
     note: str
-    paper: str
+    comment: str = ""
 
     @property
     def relative_effect(self) -> str:
         """``OR 2.04 (1.44 to 2.87)``, or why there is none."""
         if self.estimate is None:
             return "not estimable from traceable data"
-        return f"{self.measure} {self.estimate:.2f} ({self.ci_low:.2f} to {self.ci_high:.2f})"
+        return effect(self, label="")
 
     def risks(self) -> tuple[float, ...] | None:
-        """Per 1,000: control risk, then IVIG risk and risk difference, each estimate, low, high."""
+        """Per 1,000: control risk, then the intervention's risk and the risk difference, each estimate, low, high."""
         if self.control_risk is None:
             return None
         p = self.control_risk
-        ivig = _PEOPLE * corresponding_risk([self.estimate, self.ci_low, self.ci_high], p, self.measure)
-        return (_PEOPLE * p, *ivig, *(ivig - _PEOPLE * p))
+        treated = _PEOPLE * corresponding_risk(p, [self.estimate, self.ci_low, self.ci_high], self.measure)
+        return (_PEOPLE * p, *treated, *(treated - _PEOPLE * p))
 
     @property
     def absolute_effect(self) -> str:
@@ -419,12 +384,12 @@ class OutcomeFindings:
                 "ci_low": self.ci_low, "ci_high": self.ci_high, "relative_effect": self.relative_effect,
                 **dict(zip(RISK_COLUMNS, risks)), "absolute_effect": self.absolute_effect,
                 "start": self.start, "start_reason": self.start_reason, **domains,
-                "certainty": self.certainty, "note": self.note, "paper": self.paper}
+                "certainty": self.certainty, "note": self.note, "comment": self.comment}
 
     def __repr__(self) -> str:
         lowered = ", ".join(f"{r.domain.replace('_', ' ')} {r.downgrade}" for r in self.ratings if r.downgrade)
         detail = f" ({lowered})" if lowered else ""
-        line = (f"{self.outcome}: {_studies(self.studies)}, {self.participants} participants, "
+        line = (f"{self.outcome}: {studies_text(self.studies)}, {self.participants} participants, "
                 f"{self.relative_effect}")
         if self.absolute_effect:
             line += f", {self.absolute_effect}"
@@ -432,19 +397,26 @@ class OutcomeFindings:
 
 
 #: Per-1,000 columns of :meth:`SummaryOfFindings.to_frame`, in :meth:`OutcomeFindings.risks` order.
-RISK_COLUMNS = ("control_per_1000", "ivig_per_1000", "ivig_per_1000_low", "ivig_per_1000_high",
+RISK_COLUMNS = ("control_per_1000", "intervention_per_1000", "intervention_per_1000_low", "intervention_per_1000_high",
                 "difference_per_1000", "difference_per_1000_low", "difference_per_1000_high")
 #: The columns of :meth:`SummaryOfFindings.to_frame`, in order.
 SOF_COLUMNS = ("outcome", "title", "studies", "participants", "measure", "estimate", "ci_low", "ci_high",
                "relative_effect", *RISK_COLUMNS, "absolute_effect", "start", "start_reason",
-               *(c for name in DOMAINS for c in (name, f"{name}_reason")), "certainty", "note", "paper")
+               *(c for name in DOMAINS for c in (name, f"{name}_reason")), "certainty", "note", "comment")
 
 
 @dataclass(frozen=True, repr=False)
 class SummaryOfFindings:
-    """A GRADE summary of findings: one :class:`OutcomeFindings` per outcome."""
+    """A GRADE summary of findings: one :class:`OutcomeFindings` per outcome.
+
+    ``intervention`` and ``comparator`` name the arms in the table's headers; ``comment_title``
+    heads the column of the rows' ``comment``.
+    """
 
     findings: tuple[OutcomeFindings, ...]
+    intervention: str = "intervention"
+    comparator: str = "control"
+    comment_title: str = "Comments"
 
     def __getitem__(self, outcome: str) -> OutcomeFindings:
         for row in self.findings:
@@ -458,79 +430,16 @@ class SummaryOfFindings:
         return frame.astype({name: "Int64" for name in DOMAINS})
 
     def __repr__(self) -> str:
-        return "\n".join(["SummaryOfFindings(IVIG vs control)", *(f"  {row!r}" for row in self.findings)])
-
-
-def rate_outcome(review, outcome: str) -> OutcomeFindings:
-    """Rate one outcome of :data:`metarmc.review.ANALYSES` from the data.
-
-    The analysis is the paper's, redone as the paper did it (:func:`metarmc.review.reproduce`):
-    its study weights feed the starting level, risk of bias and indirectness; I² and the
-    DerSimonian-Laird prediction interval of the same studies feed inconsistency; its CI,
-    the pooled control risk and the participants feed imprecision; its study effects feed
-    Egger's test. Participants and the control risk count every study with data.
-    """
-    if outcome not in ANALYSES:
-        raise ValueError(f"outcome must be one of {', '.join(ANALYSES)}; got {outcome!r}")
-    rep = reproduce(review, outcome)
-    analysis, result, table = rep.analysis, rep.result, rep.table
-    common = dict(outcome=outcome, title=analysis.title, measure=analysis.measure, paper=_printed(rep.reported))
-    if result is None:
-        return _not_assessed(common, dict(studies=0, participants=0, estimate=None, ci_low=None, ci_high=None),
-                             "not estimable from traceable data")
-    size = dict(studies=len(table), participants=_participants(table, analysis.kind),
-                estimate=result.estimate, ci_low=result.ci_low, ci_high=result.ci_high)
-    if analysis.kind != "binary":
-        return _not_assessed(common, size, "a continuous outcome needs a minimal important difference, "
-                                           "which data/ does not hold")
-    studies = result.studies[result.studies["estimable"]]
-    weight, label = studies["weight"].to_numpy(float), studies["study"].to_numpy()
-    p_c = control_risk(table)
-    start, start_reason = starting_level(weight, studies["randomised"], label)
-    rob = _rob_judgments(review, studies["study_id"])
-    spread = pool(table, analysis, "random", prediction=True)
-    egger_p = egger_test(*study_effects(result)).p if result.k >= MIN_STUDIES_EGGER else None
-    ratings = (
-        rate_risk_of_bias(weight, rob[ROB_DOMAINS[0]], rob[ROB_DOMAINS[1]], label),
-        rate_inconsistency(result.i2, (spread.ci_low, spread.ci_high), (spread.pi_low, spread.pi_high), result.k),
-        rate_indirectness(weight, studies["rm_type"], studies["placebo_controlled"], label),
-        rate_imprecision(analysis.measure, (result.ci_low, result.ci_high), p_c, size["participants"],
-                         BENEFIT[outcome]),
-        rate_publication_bias(result.k, egger_p),
-    )
-    return OutcomeFindings(**common, **size, control_risk=p_c, start=start, start_reason=start_reason,
-                           ratings=ratings, certainty=certainty(start, (r.downgrade for r in ratings)), note="")
-
-
-def _not_assessed(common: dict, size: dict, note: str) -> OutcomeFindings:
-    return OutcomeFindings(**common, **size, control_risk=None, start=None, start_reason=f"{NOT_ASSESSED}: {note}",
-                           ratings=(), certainty=NOT_ASSESSED, note=note)
-
-
-def summary_of_findings(review, outcomes=DEFAULT_OUTCOMES) -> SummaryOfFindings:
-    """GRADE summary of findings of IVIG against control, one row per outcome.
-
-    Parameters
-    ----------
-    review : metarmc.data.Review
-        From :func:`metarmc.load`.
-    outcomes : sequence of str
-        Analyses of :data:`metarmc.review.ANALYSES`, in the order of the table.
-
-    Returns
-    -------
-    SummaryOfFindings
-        See :func:`rate_outcome` for how each row is computed.
-    """
-    return SummaryOfFindings(tuple(rate_outcome(review, name) for name in outcomes))
+        title = f"SummaryOfFindings({self.intervention} vs {self.comparator})"
+        return "\n".join([title, *(f"  {row!r}" for row in self.findings)])
 
 
 def grade_table(sof: SummaryOfFindings) -> pd.DataFrame:
     """A GRADEpro-style summary-of-findings table (display text; the book renders it).
 
-    Columns: outcome, participants (studies), relative effect (95% CI), risk with control,
-    risk with IVIG, risk difference, certainty (GRADE symbols), what lowered it, and the
-    paper's printed result.
+    Columns: outcome, participants (studies), relative effect (95% CI), risk with the
+    comparator, risk with the intervention, risk difference, certainty (GRADE symbols), what
+    lowered it, and the rows' comments.
     """
     rows = []
     for row in sof.findings:
@@ -541,13 +450,14 @@ def grade_table(sof: SummaryOfFindings) -> pd.DataFrame:
             "Outcome": row.title,
             "Participants (studies)": f"{row.participants} ({row.studies})",
             "Relative effect (95% CI)": row.relative_effect,
-            "Risk with control": f"{risks[0]:.0f} per 1,000" if risks else "",
-            "Risk with IVIG": f"{risks[1]:.0f} per 1,000 ({risks[2]:.0f} to {risks[3]:.0f})" if risks else "",
-            "Risk difference with IVIG": row.absolute_effect,
+            f"Risk with {sof.comparator}": f"{risks[0]:.0f} per 1,000" if risks else "",
+            f"Risk with {sof.intervention}": (f"{risks[1]:.0f} per 1,000 ({risks[2]:.0f} to {risks[3]:.0f})"
+                                              if risks else ""),
+            f"Risk difference with {sof.intervention}": row.absolute_effect,
             "Certainty": (f"{SYMBOLS[row.certainty]} {row.certainty.capitalize()}" if row.certainty in SYMBOLS
                           else f"{NOT_ASSESSED.capitalize()} ({row.note})"),
             "Lowered for": (", ".join(lowered) or "none") if row.ratings else "",
-            "Paper (as printed)": row.paper,
+            sof.comment_title: row.comment,
         })
     return pd.DataFrame(rows)
 
@@ -621,7 +531,7 @@ def _appreciable(measure: str, ci: tuple[float, float], control_risk: float) -> 
     if measure == "RR":
         rr = np.array(ci)
     elif control_risk > 0:
-        rr = corresponding_risk(ci, control_risk, measure) / control_risk
+        rr = corresponding_risk(control_risk, ci, measure) / control_risk
     else:
         return " (as a risk ratio not computable: control risk 0)", False
     below, above = APPRECIABLE_RR
@@ -643,30 +553,6 @@ def _information_size(control_risk: float, participants: int, benefit: str) -> t
     met = participants >= ois
     relation = ">=" if met else "<"
     return f"{participants} participants {relation} OIS {ois} ({basis})", met
-
-
-def _rob_judgments(review, study_ids: pd.Series) -> pd.DataFrame:
-    """The sequence-generation and allocation-concealment judgments of the studies, in their order."""
-    rob = review.risk_of_bias
-    table = rob[rob["domain"].isin(ROB_DOMAINS)].pivot(index="study_id", columns="domain", values="judgment")
-    missing = [(s, d) for s in study_ids for d in ROB_DOMAINS if s not in table.index or pd.isna(table.at[s, d])]
-    if missing:
-        raise ValueError(f"risk_of_bias.csv has no {missing[0][1]} judgment for study {missing[0][0]!r}")
-    return table.loc[list(study_ids), list(ROB_DOMAINS)].reset_index(drop=True)
-
-
-def _participants(table: pd.DataFrame, kind: str) -> int:
-    columns = ("total_t", "total_c") if kind == "binary" else ("n_t", "n_c")
-    return int(table[list(columns)].to_numpy().sum())
-
-
-def _printed(reported: pd.Series) -> str:
-    return (f"{reported['measure']} {reported['estimate']:.2f} ({reported['ci_low']:.2f} to "
-            f"{reported['ci_high']:.2f}); {_studies(int(reported['k']))}, {int(reported['n_total'])} participants")
-
-
-def _studies(k: int) -> str:
-    return f"{k} {'study' if k == 1 else 'studies'}"
 
 
 def _more_or_fewer(per_1000: float) -> str:

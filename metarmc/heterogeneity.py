@@ -24,7 +24,10 @@ meta-analysis. J R Stat Soc A 172:137-159 (prediction interval, Cochrane Handboo
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+
 from .distributions import chi2_sf, t_975
 
 #: Iterations of bisection for Paule-Mandel (interval shrinks by 2**-ITER).
@@ -60,13 +63,35 @@ def cochran_q(yi, vi, center, include) -> np.ndarray:
     RevMan uses this for every method, with :math:`\\hat\\theta` the pooled fixed-effect
     estimate of that method (Mantel-Haenszel or inverse variance), not necessarily the
     inverse-variance mean.
+
+    Parameters
+    ----------
+    yi, vi : ndarray, shape (..., k)
+    center : ndarray, shape (...)
+        The pooled estimate Q is taken around.
+    include : ndarray of bool, shape (..., k)
+
+    Returns
+    -------
+    ndarray, shape (...)
+
+    Examples
+    --------
+    >>> float(cochran_q(np.array([0.0, 1.0]), np.array([1.0, 0.25]), np.array(0.8), np.array([True, True])))
+    0.8
     """
     w = include / vi
     return study_sum(w * (yi - center[..., None]) ** 2)
 
 
 def i_squared(q, df) -> np.ndarray:
-    """I² in percent: :math:`\\max(0, (Q - df)/Q) \\times 100`; 0 when Q ≤ df or k = 1."""
+    """I² in percent: :math:`\\max(0, (Q - df)/Q) \\times 100`; 0 when Q ≤ df or k = 1.
+
+    Examples
+    --------
+    >>> i_squared([8.0, 3.0], [4, 4]).tolist()   # (8 - 4) / 8; Q below its df
+    [50.0, 0.0]
+    """
     q, df = np.asarray(q, dtype=float), np.asarray(df, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where((q > df) & (df > 0), (q - df) / q * 100, 0.0)
@@ -84,6 +109,25 @@ def tau2_dersimonian_laird(q, vi, include) -> np.ndarray:
     .. math:: \\hat\\tau^2 = \\max\\left(0, \\frac{Q - (k-1)}{\\sum w_i - \\sum w_i^2/\\sum w_i}\\right)
 
     In RevMan's "M-H, random" this Q is the one computed around the M-H estimate.
+
+    Parameters
+    ----------
+    q : ndarray, shape (...)
+        Cochran's Q of the pooling method.
+    vi : ndarray, shape (..., k)
+    include : ndarray of bool, shape (..., k)
+
+    Returns
+    -------
+    ndarray, shape (...)
+
+    Examples
+    --------
+    >>> # weights 1 and 4: scale 5 - 17/5 = 1.6; Q = 0.8 is below df = 1, so tau2 = 0
+    >>> float(tau2_dersimonian_laird(np.array(0.8), np.array([1.0, 0.25]), np.array([True, True])))
+    0.0
+    >>> float(tau2_dersimonian_laird(np.array(2.6), np.array([1.0, 0.25]), np.array([True, True])))  # 1.6/1.6
+    1.0
     """
     w = include / vi
     scale = study_sum(w) - study_sum(w**2) / study_sum(w)
@@ -106,6 +150,21 @@ def tau2_paule_mandel(yi, vi, include) -> np.ndarray:
     :math:`[0, s^2_y]` (the sample variance of the :math:`y_i` is a safe upper bound, since
     the generalised Q is at most :math:`\\sum (y_i - \\bar y)^2 / \\tau^2` there), vectorised
     over the batch.
+
+    Parameters
+    ----------
+    yi, vi : ndarray, shape (..., k)
+    include : ndarray of bool, shape (..., k)
+
+    Returns
+    -------
+    ndarray, shape (...)
+
+    Examples
+    --------
+    >>> # equal variances: the root of sum (y - mean)^2 / (v + tau2) = k - 1 is s_y^2 - v = 7/3 - 1/2
+    >>> round(float(tau2_paule_mandel(np.array([0.0, 1.0, 3.0]), np.full(3, 0.5), np.ones(3, bool))), 6)
+    1.833333
     """
     k = study_count(include)
     df = k - 1
@@ -120,7 +179,11 @@ def tau2_paule_mandel(yi, vi, include) -> np.ndarray:
     return np.where(df > 0, (low + high) / 2, 0.0)
 
 
-def tau2_reml(yi, vi, include) -> np.ndarray:
+class ConvergenceWarning(RuntimeWarning):
+    """An iterative estimator stopped at its iteration cap without meeting its tolerance."""
+
+
+def tau2_reml(yi, vi, include) -> tuple[np.ndarray, np.ndarray]:
     """Restricted maximum-likelihood τ² (beyond RevMan), by Viechtbauer's fixed-point iteration.
 
     .. math:: \\tau^2 \\leftarrow \\max\\left(0, \\frac{\\sum w_i^2\\,[(y_i - \\hat\\mu)^2 - v_i]}
@@ -128,6 +191,26 @@ def tau2_reml(yi, vi, include) -> np.ndarray:
 
     started at the DerSimonian-Laird value and iterated until the change is below 1e-12.
     In a batch, each meta-analysis stops iterating as soon as it has converged.
+
+    Parameters
+    ----------
+    yi, vi : ndarray, shape (..., k)
+        Effects and variances (excluded entries finite).
+    include : ndarray of bool, shape (..., k)
+
+    Returns
+    -------
+    tau2 : ndarray, shape (...)
+        0 for a single study.
+    converged : ndarray of bool, shape (...)
+        False where the iteration hit its cap of 10,000 steps; a :class:`ConvergenceWarning`
+        then says how many analyses did not converge.
+
+    Examples
+    --------
+    >>> tau2, converged = tau2_reml(np.array([0.0, 1.0, 3.0]), np.array([0.5, 0.5, 0.5]), np.ones(3, bool))
+    >>> round(float(tau2), 6), bool(converged)   # equal variances: tau2 = s_y^2 - v = 7/3 - 1/2
+    (1.833333, True)
     """
     fixed_w = include / vi
     q = cochran_q(yi, vi, weighted_mean(yi, fixed_w), include)
@@ -143,7 +226,13 @@ def tau2_reml(yi, vi, include) -> np.ndarray:
         active = active[~converged]
         if active.size == 0:
             break
-    return np.where(study_count(include) > 1, tau2.reshape(start.shape), 0.0)
+    done = np.ones(tau2.size, bool)
+    done[active] = False
+    if active.size:
+        warnings.warn(f"REML tau2 did not converge in {_REML_MAX_ITER:,} iterations for {active.size} of "
+                      f"{tau2.size} analyses", ConvergenceWarning, stacklevel=2)
+    several = study_count(include) > 1
+    return np.where(several, tau2.reshape(start.shape), 0.0), done.reshape(start.shape) | ~several
 
 
 def _reml_update(tau2, yi, vi, include):
@@ -154,7 +243,19 @@ def _reml_update(tau2, yi, vi, include):
     return np.maximum(0.0, study_sum(w**2 * resid) / study_sum(w**2) + 1 / study_sum(w))
 
 
-TAU2_ESTIMATORS = {"DL": None, "REML": tau2_reml, "PM": tau2_paule_mandel}  # DL needs the method's Q
+def between_study_variance(method: str, q, yi, vi, include) -> tuple[np.ndarray, np.ndarray]:
+    """τ² by ``method`` ("DL" from the pooling method's own ``q``, "REML", "PM"), and whether it converged.
+
+    DerSimonian-Laird is closed-form and Paule-Mandel's bisection always narrows to its
+    tolerance, so only REML can report ``converged=False``.
+    """
+    if method == "DL":
+        tau2 = tau2_dersimonian_laird(q, vi, include)
+    elif method == "PM":
+        tau2 = tau2_paule_mandel(yi, vi, include)
+    else:
+        return tau2_reml(yi, vi, include)
+    return tau2, np.ones(np.shape(tau2), bool)
 
 
 def hksj_se(yi, vi, tau2, estimate, include) -> np.ndarray:
@@ -164,6 +265,13 @@ def hksj_se(yi, vi, tau2, estimate, include) -> np.ndarray:
               w_i^* = \\frac1{v_i + \\tau^2}
 
     No truncation at the conventional SE (as in metafor's ``test="knha"``).
+
+    Examples
+    --------
+    >>> # tau2 0, weights 1 and 4 around 0.8: sqrt((0.64 + 4 * 0.04) / (1 * 5))
+    >>> round(float(hksj_se(np.array([0.0, 1.0]), np.array([1.0, 0.25]), np.array(0.0), np.array(0.8),
+    ...                     np.array([True, True]))), 6)
+    0.4
     """
     w = include / (vi + tau2[..., None])
     df = study_count(include) - 1
@@ -179,6 +287,12 @@ def prediction_interval(estimate, se, tau2, k) -> tuple[np.ndarray, np.ndarray]:
 
     (Cochrane Handbook 6, §10.10.4.3), with the SE the model reports (the HKSJ one when HKSJ
     is used, as metafor's ``predict(..., pi.type="riley")`` does). Undefined (NaN) for k < 3.
+
+    Examples
+    --------
+    >>> low, high = prediction_interval(np.array(0.0), np.array(0.3), np.array(0.16), np.array(3))
+    >>> round(float(high), 4)   # t(1, 0.975) * sqrt(0.16 + 0.09) = 12.7062 * 0.5
+    6.3531
     """
     df = np.asarray(k) - 2
     half = t_975(np.maximum(df, 1)) * np.sqrt(tau2 + se**2)

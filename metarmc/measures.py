@@ -26,45 +26,71 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .api import BINARY_COLUMNS, meta_binary
+from .api import meta_binary
 from .effects import Cells
+from .schema import BINARY_COLUMNS, BINARY_MEASURES
 
-#: The binary effect measures, in the order the chapters show them.
-MEASURES = ("OR", "RR", "RD")
 #: The columns of :func:`compare_measures`, in order.
 COMPARISON_COLUMNS = ("measure", "study", "estimate", "ci_low", "ci_high", "weight")
 #: The ``study`` label of the pooled rows of :func:`compare_measures`.
 POOLED = "Pooled"
 
 
-def treatment_risk(control_risk, odds_ratio) -> np.ndarray:
-    """The treated-arm risk implied by a control-arm risk and an odds ratio.
+def corresponding_risk(assumed_risk, effect, measure: str = "OR") -> np.ndarray:
+    """The risk with the intervention implied by an assumed control-arm risk :math:`p_0` and a ratio.
 
     .. math:: p_1 = \\frac{p_0\\,OR}{1 - p_0 + p_0\\,OR}
-              = \\operatorname{expit}\\bigl(\\operatorname{logit} p_0 + \\ln OR\\bigr)
+              = \\operatorname{expit}\\bigl(\\operatorname{logit} p_0 + \\ln OR\\bigr) \\quad (OR),
+              \\qquad p_1 = RR\\,p_0 \\quad (RR)
 
-    Computed on the logit scale, so any positive odds ratio and any risk in [0, 1] work
-    (a risk of 0 or 1 stays 0 or 1). Arrays broadcast.
+    The odds ratio is applied on the logit scale, so any positive odds ratio and any risk in
+    [0, 1] work (a risk of 0 or 1 stays 0 or 1). Applied to a pooled estimate and to each CI
+    limit it gives the "corresponding risk" of a summary-of-findings table. Arrays broadcast.
+
+    References
+    ----------
+    Cochrane Handbook 6.4, §15.4.4; GRADE Handbook §5 (summary of findings).
 
     Examples
     --------
     >>> # p0 = 0.5, OR = 3: odds 1 -> 3, risk 3 / (1 + 3) = 0.75
-    >>> float(treatment_risk(0.5, 3.0))
+    >>> float(corresponding_risk(0.5, 3.0))
     0.75
+    >>> # the Handbook's example: OR 0.73 at a control risk of 0.3 is 62 fewer per 1,000
+    >>> round(1000 * (float(corresponding_risk(0.3, 0.73)) - 0.3))
+    -62
     """
-    control_risk = np.asarray(control_risk, dtype=float)
-    odds_ratio = np.asarray(odds_ratio, dtype=float)
-    if not np.all((control_risk >= 0) & (control_risk <= 1)):
-        raise ValueError("control_risk must be a risk between 0 and 1")
-    if not np.all((odds_ratio > 0) & np.isfinite(odds_ratio)):
-        raise ValueError("odds_ratio must be a positive finite number")
-    return special.expit(special.logit(control_risk) + np.log(odds_ratio))
+    assumed_risk = np.asarray(assumed_risk, dtype=float)
+    effect = np.asarray(effect, dtype=float)
+    if not np.all((assumed_risk >= 0) & (assumed_risk <= 1)):
+        raise ValueError(f"assumed_risk must be a risk between 0 and 1; got {assumed_risk.tolist()}")
+    if not np.all((effect > 0) & np.isfinite(effect)):
+        raise ValueError(f"a ratio must be a positive finite number; got {effect.tolist()}")
+    if measure == "OR":
+        return special.expit(special.logit(assumed_risk) + np.log(effect))
+    if measure == "RR":
+        return effect * assumed_risk
+    raise ValueError(f"measure must be OR or RR for a corresponding risk; got {measure!r}")
 
 
-def implied_effects(odds_ratio, control_risk) -> pd.DataFrame:
+def control_risk(table: pd.DataFrame) -> float:
+    """The assumed control-arm risk of a binary study table: the pooled control arms, :math:`\\sum c_i / \\sum n_{ci}`.
+
+    Examples
+    --------
+    >>> control_risk(pd.DataFrame({"events_c": [8, 4], "total_c": [21, 19]}))
+    0.3
+    """
+    total = int(table["total_c"].sum())
+    if total == 0:
+        raise ValueError("no control-arm participants: the control risk is undefined")
+    return int(table["events_c"].sum()) / total
+
+
+def implied_effects(odds_ratio, assumed_risk) -> pd.DataFrame:
     """What an odds ratio means as risks, at each of some control-arm risks.
 
-    Returns one row per control risk with the treated-arm risk (:func:`treatment_risk`),
+    Returns one row per control risk with the treated-arm risk (:func:`corresponding_risk`),
     the risk ratio :math:`p_1/p_0` and the risk difference :math:`p_1 - p_0`.
 
     Examples
@@ -74,14 +100,14 @@ def implied_effects(odds_ratio, control_risk) -> pd.DataFrame:
     0          0.05         3.0           0.136       2.727            0.086
     1          0.50         3.0           0.750       1.500            0.250
     """
-    control_risk = np.atleast_1d(np.asarray(control_risk, dtype=float))
-    if np.any(control_risk == 0):
-        raise ValueError("control_risk must be above 0 for a risk ratio")
-    odds_ratio = np.broadcast_to(np.asarray(odds_ratio, dtype=float), control_risk.shape)
-    risk = treatment_risk(control_risk, odds_ratio)
-    return pd.DataFrame({"control_risk": control_risk, "odds_ratio": odds_ratio,
-                         "treatment_risk": risk, "risk_ratio": risk / control_risk,
-                         "risk_difference": risk - control_risk})
+    assumed_risk = np.atleast_1d(np.asarray(assumed_risk, dtype=float))
+    if np.any(assumed_risk == 0):
+        raise ValueError("assumed_risk must be above 0 for a risk ratio")
+    odds_ratio = np.broadcast_to(np.asarray(odds_ratio, dtype=float), assumed_risk.shape)
+    risk = corresponding_risk(assumed_risk, odds_ratio)
+    return pd.DataFrame({"control_risk": assumed_risk, "odds_ratio": odds_ratio,
+                         "treatment_risk": risk, "risk_ratio": risk / assumed_risk,
+                         "risk_difference": risk - assumed_risk})
 
 
 def risks_and_odds(df: pd.DataFrame) -> pd.DataFrame:
@@ -116,7 +142,7 @@ def _check_columns(df: pd.DataFrame) -> None:
         raise ValueError("total_t and total_c must be at least 1")
 
 
-def compare_measures(df: pd.DataFrame, measures=MEASURES, **options) -> pd.DataFrame:
+def compare_measures(df: pd.DataFrame, measures=BINARY_MEASURES, **options) -> pd.DataFrame:
     """The same trials as OR, RR and RD: each study's effect and weight, and the pooled one.
 
     Parameters
@@ -134,9 +160,9 @@ def compare_measures(df: pd.DataFrame, measures=MEASURES, **options) -> pd.DataF
         weight in percent; NaN when not estimable) and a last row whose ``study`` is
         :data:`POOLED` (weight 100).
     """
-    unknown = [m for m in measures if m not in MEASURES]
+    unknown = [m for m in measures if m not in BINARY_MEASURES]
     if unknown:
-        raise ValueError(f"measures must be among {', '.join(MEASURES)}; got {', '.join(map(repr, unknown))}")
+        raise ValueError(f"measures must be among {', '.join(BINARY_MEASURES)}; got {', '.join(map(repr, unknown))}")
     parts = []
     for measure in measures:
         result = meta_binary(df, measure=measure, **options)

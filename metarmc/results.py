@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping, NamedTuple
+from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
-RATIO_MEASURES = ("OR", "RR")
+from .formatting import short
+from .schema import METHOD_LABELS, is_ratio
 
 #: The columns of :meth:`MetaResult.to_frame`, in order.
 SUMMARY_COLUMNS = ("analysis", "measure", "method", "model", "tau2_method", "hksj", "k",
@@ -31,7 +34,8 @@ class MetaResult:
     in percent. Subgroup analyses fill ``subgroups`` (name -> result) and the test for
     subgroup differences ``subgroup_q``, ``subgroup_df``, ``subgroup_p``. Quantities that are
     not applicable (Q's p value for one study, a prediction interval for k < 3 or when not
-    asked for) are NaN.
+    asked for) are NaN. ``converged`` is False when REML's τ² hit its iteration cap (a
+    :class:`~metarmc.heterogeneity.ConvergenceWarning` was issued too).
     """
 
     measure: str
@@ -59,10 +63,17 @@ class MetaResult:
     subgroup_q: float | None = None
     subgroup_df: int | None = None
     subgroup_p: float | None = None
+    converged: bool = True
 
     @property
     def is_ratio(self) -> bool:
-        return self.measure in RATIO_MEASURES
+        return is_ratio(self.measure)
+
+    def study_effects(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-study effects ``yi`` (log scale for ratios) and variances ``vi`` of the estimable studies."""
+        studies = self.studies[self.studies["estimable"]]
+        yi = np.log(studies["estimate"]) if self.is_ratio else studies["estimate"]
+        return yi.to_numpy(float), studies["se"].to_numpy(float) ** 2
 
     def confidence_interval(self) -> ConfidenceInterval:
         """The 95% confidence interval as a named ``(low, high)`` pair."""
@@ -71,7 +82,7 @@ class MetaResult:
     @property
     def label(self) -> str:
         """How RevMan names the analysis, e.g. ``M-H, Fixed, 95% CI``."""
-        method = {"MH": "M-H", "IV": "IV", "Peto": "Peto"}[self.method]
+        method = METHOD_LABELS[self.method]
         model = "Random" if self.model == "random" else "Fixed"
         extra = f", {self.tau2_method}" if self.model == "random" and self.tau2_method != "DL" else ""
         extra += ", HKSJ" if self.hksj else ""
@@ -88,21 +99,19 @@ class MetaResult:
         return pd.concat([*parts, total], ignore_index=True)
 
     def __repr__(self) -> str:
-        ci = f"[{_fmt(self.ci_low)}, {_fmt(self.ci_high)}]"
+        ci = f"[{short(self.ci_low)}, {short(self.ci_high)}]"
         lines = [
             f"MetaResult({self.measure}, {self.label}, k={self.k})",
-            f"  estimate {_fmt(self.estimate)} {ci}, z={_fmt(self.z)}, p={_fmt(self.p)}",
-            f"  heterogeneity: Q={_fmt(self.q)} (df={self.q_df}, p={_fmt(self.q_p)}), "
-            f"I²={self.i2:.1f}%, tau²={_fmt(self.tau2)}",
+            f"  estimate {short(self.estimate)} {ci}, z={short(self.z)}, p={short(self.p)}",
+            f"  heterogeneity: Q={short(self.q)} (df={self.q_df}, p={short(self.q_p)}), "
+            f"I²={self.i2:.1f}%, tau²={short(self.tau2)}",
         ]
+        if not self.converged:
+            lines.append(f"  warning: {self.tau2_method} tau² did not converge")
         if not math.isnan(self.pi_low):
-            lines.append(f"  95% prediction interval [{_fmt(self.pi_low)}, {_fmt(self.pi_high)}]")
+            lines.append(f"  95% prediction interval [{short(self.pi_low)}, {short(self.pi_high)}]")
         if self.subgroups:
             lines.append(f"  subgroups: {', '.join(self.subgroups)}; test for differences "
-                         f"Q={_fmt(self.subgroup_q)} (df={self.subgroup_df}, p={_fmt(self.subgroup_p)})")
+                         f"Q={short(self.subgroup_q)} (df={self.subgroup_df}, p={short(self.subgroup_p)})")
         return "\n".join(lines)
-
-
-def _fmt(x) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4g}"
 

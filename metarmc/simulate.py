@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .distributions import Z_95
-from .measures import treatment_risk
+from .measures import corresponding_risk
 from .pooling import Pooled, pool_binary
 
 #: The columns of the design table: arm sizes and the control arm's events (its risk).
@@ -184,7 +184,7 @@ def simulate_binary_meta(n_meta: int, k, design: pd.DataFrame, log_or=0.0, tau2=
     total_t = np.maximum(1, np.rint(sizes_t[rows] * arm_scale)).astype(np.int64)
     total_c = np.maximum(1, np.rint(sizes_c[rows] * arm_scale)).astype(np.int64)
     p0 = control_risk[rows]
-    events_t = rng.binomial(total_t, treatment_risk(p0, np.exp(theta)))
+    events_t = rng.binomial(total_t, corresponding_risk(p0, np.exp(theta)))
     events_c = rng.binomial(total_c, p0)
     include = np.arange(k_max) < k_each[:, None]
     return SimulatedMeta(events_t, total_t, events_c, total_c, include, log_or, tau2)

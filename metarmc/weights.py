@@ -25,23 +25,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .api import BINARY_COLUMNS, meta_binary
-from .effects import BINARY_EFFECTS, Cells, estimable, peto_statistics, zero_cell_corrected
-from .pooling import MEASURES_BINARY, METHODS, mantel_haenszel, masked
+from .api import meta_binary
+from .effects import peto_statistics
+from .pooling import mantel_haenszel, prepare_binary
+from .schema import BINARY_COLUMNS, BINARY_MEASURES, METHODS
 
 #: The methods of :func:`weight_table`, in order, and the column-name suffix of each.
 TABLE_METHODS = {"MH": "mh", "IV": "iv", "Peto": "peto"}
 
 
-def study_weights(events_t, total_t, events_c, total_c, method="MH", measure="OR", tau2=None) -> np.ndarray:
+def study_weights(events_t, total_t, events_c, total_c, measure="OR", method="MH", tau2=None) -> np.ndarray:
     """Each study's weight as the formula writes it (not yet a percentage).
 
     Parameters
     ----------
     events_t, total_t, events_c, total_c : array_like
         Counts per study (last axis), with any leading batch axes.
-    method : {"MH", "IV", "Peto"}
     measure : {"OR", "RR", "RD"}
+    method : {"MH", "IV", "Peto"}
     tau2 : float or array, optional
         A between-study variance: random-effects weights :math:`1/(v_i + \\tau^2)`, which
         RevMan uses whatever the fixed-effect method (not with Peto).
@@ -60,22 +61,20 @@ def study_weights(events_t, total_t, events_c, total_c, method="MH", measure="OR
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
-    if measure not in MEASURES_BINARY:
-        raise ValueError(f"measure must be one of {', '.join(MEASURES_BINARY)}; got {measure!r}")
+    if measure not in BINARY_MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(BINARY_MEASURES)}; got {measure!r}")
     if method == "Peto" and (measure != "OR" or tau2 is not None):
         raise ValueError("Peto weights are for fixed-effect odds ratios only (measure='OR', no tau2)")
     if tau2 is not None and np.any(np.asarray(tau2) < 0):
         raise ValueError(f"tau2 must be >= 0; got {tau2!r}")
-    raw = Cells.from_counts(events_t, total_t, events_c, total_c)
-    include = estimable(raw, measure)
+    prepared = prepare_binary(events_t, total_t, events_c, total_c, measure)
+    include = prepared.include
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "Peto":
-            return np.where(include, peto_statistics(raw)[1], 0.0)
-        raw = Cells(*(masked(x, include, 1.0) for x in raw))
-        cells = zero_cell_corrected(raw)
+            return np.where(include, peto_statistics(prepared.raw)[1], 0.0)
         if method == "MH" and tau2 is None:
-            return include * mantel_haenszel(cells, measure, include, raw)[2]
-        variance = BINARY_EFFECTS[measure](cells)[1]
+            return include * mantel_haenszel(prepared)[2]
+        variance = prepared.effects()[1]
         tau2 = 0.0 if tau2 is None else np.asarray(tau2, dtype=float)[..., None]
         return include / (variance + tau2)
 
@@ -103,6 +102,6 @@ def weight_table(df: pd.DataFrame, measure="OR") -> pd.DataFrame:
         suffix = TABLE_METHODS[method]
         result = meta_binary(df, measure=measure, method=method)  # checks the table
         table[f"weight_{suffix}"] = study_weights(*(df[c].to_numpy(float) for c in BINARY_COLUMNS),
-                                                  method=method, measure=measure)
+                                                  measure=measure, method=method)
         table[f"percent_{suffix}"] = result.studies["weight"].to_numpy()
     return table

@@ -15,8 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from metarmc import I2_RULE, data
 from metarmc import audit as au
-from metarmc import data
+from metarmc import printed as pr
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTED = ROOT / "data" / "reported.csv"
@@ -26,6 +27,11 @@ FACTS = ROOT / "data" / "reported_facts.csv"
 # P = 2 Phi(-1.86) = 0.0629 -> "0.06"; the CI includes 1 and P >= 0.05; I² 0% -> fixed.
 CONSISTENT = dict(analysis="a", k=8, n_total=361, n_t=167, n_c=194, measure="OR", model="fixed",
                   estimate=1.50, ci_low=0.98, ci_high=2.30, z=1.86, p="0.06", i2=0)
+
+
+def read_facts(path) -> pd.DataFrame:
+    """The paper's other statements as printed text (their decimals count)."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
 def table(**changes) -> pd.DataFrame:
@@ -84,7 +90,7 @@ def test_z_from_ci_allows_the_rounding_of_estimate_and_limits():
     assert au.check_z_from_ci(table(z=1.83)) == []
     assert au.check_z_from_ci(table(z=1.89)) == []
     assert only(au.check_z_from_ci(table(z=1.90)), "z_from_ci").expected == pytest.approx(1.86305, abs=1e-5)
-    assert au.z_interval(au.printed_rows(table())[0]) == pytest.approx((1.83206, 1.89448), abs=1e-5)
+    assert pr.z_interval(pr.read_printed(table())[0]) == pytest.approx((1.83206, 1.89448), abs=1e-5)
 
 
 def test_z_from_ci_printed_196_for_a_ci_that_gives_186():
@@ -168,13 +174,13 @@ def test_ci_symmetry_catches_a_sign_error():
 # --------------------------------------------------------------------------- model_rule
 
 def test_model_rule_consistent_and_near_the_threshold():
-    assert au.check_model_rule(table(i2=43, model="fixed")) == []
-    assert au.check_model_rule(table(i2=61, model="random")) == []
-    assert au.check_model_rule(table(i2=50, model="fixed")) == []  # 49.5 to 50.5: either model
+    assert au.check_model_rule(table(i2=43, model="fixed"), i2_rule=au.I2Rule(50.0)) == []
+    assert au.check_model_rule(table(i2=61, model="random"), i2_rule=au.I2Rule(50.0)) == []
+    assert au.check_model_rule(table(i2=50, model="fixed"), i2_rule=au.I2Rule(50.0)) == []  # 49.5 to 50.5: either model
 
 
 def test_model_rule_random_effects_at_i2_43():
-    flag = only(au.check_model_rule(table(i2=43, model="random")), "model_rule")
+    flag = only(au.check_model_rule(table(i2=43, model="random"), i2_rule=au.I2Rule(50.0)), "model_rule")
     assert (flag.expected, flag.printed, flag.difference) == ("fixed", "random", -7.0)
 
 
@@ -241,7 +247,7 @@ def test_grim_printed_count_does_not_give_the_percentage():
 def test_wording_consistent():
     stated = facts(("a", "effect_claim", "not_significant", "Results", "no difference"),
                    ("a", "heterogeneity_claim", "low", "Results", "no heterogeneity"))
-    assert au.check_wording(table(), stated) == []
+    assert au.check_wording(table(), stated, i2_rule=au.I2Rule(50.0)) == []
 
 
 def test_wording_significant_for_a_ci_including_1():
@@ -252,9 +258,15 @@ def test_wording_significant_for_a_ci_including_1():
 
 
 def test_wording_low_heterogeneity_at_i2_61():
-    flag = only(au.check_wording(table(i2=61, model="random"), facts(
-        ("a", "heterogeneity_claim", "low", "Results", "no heterogeneity"))), "wording")
+    stated = facts(("a", "heterogeneity_claim", "low", "Results", "no heterogeneity"))
+    flag = only(au.check_wording(table(i2=61, model="random"), stated, i2_rule=au.I2Rule(50.0)), "wording")
     assert (flag.expected, flag.printed, flag.difference) == ("high", "low", 11.0)
+
+
+def test_without_the_papers_i2_rule_the_model_and_heterogeneity_wording_are_not_checked():
+    stated = facts(("a", "heterogeneity_claim", "low", "Results", "no heterogeneity"))
+    assert au.check_wording(table(i2=61, model="random"), stated) == []
+    assert au.check_model_rule(table(i2=43, model="random")) == []
 
 
 # --------------------------------------------------------------------------- bad input
@@ -298,10 +310,10 @@ def test_a_ratio_limit_printed_as_zero_is_read_as_half_a_unit():
 
 
 def test_printed_decimals_counts_strings_and_assumes_two_for_floats():
-    assert au.printed_decimals("1.50", 2) == 2 and au.printed_decimals("0.1", 2) == 1
-    assert au.printed_decimals(1.5, 2) == 2 and au.printed_decimals(0.125, 2) == 3
-    assert au.PValue.parse("0.04")[2:] == pytest.approx((0.035, 0.045))
-    assert au.PValue.parse("<0.00001")[2:] == (0.0, 0.00001)
+    assert pr.printed_decimals("1.50", 2) == 2 and pr.printed_decimals("0.1", 2) == 1
+    assert pr.printed_decimals(1.5, 2) == 2 and pr.printed_decimals(0.125, 2) == 3
+    assert pr.PValue.parse("0.04")[2:] == pytest.approx((0.035, 0.045))
+    assert pr.PValue.parse("<0.00001")[2:] == (0.0, 0.00001)
 
 
 # --------------------------------------------------------------------------- the paper
@@ -309,7 +321,7 @@ def test_printed_decimals_counts_strings_and_assumes_two_for_floats():
 def paper_flags(typed: bool):
     reported = data.load(ROOT / "data").reported if typed else pd.read_csv(REPORTED, dtype=str,
                                                                               keep_default_na=False)
-    return au.audit(reported, au.read_facts(FACTS))
+    return au.audit(reported, read_facts(FACTS), i2_rule=I2_RULE)
 
 
 @pytest.fixture(scope="module")
@@ -371,7 +383,8 @@ def test_paper_birth_weight_estimate_outside_its_ci_and_sign(paper):
 
 
 def test_audit_frame_is_tidy(paper):
-    frame = au.audit_frame(pd.read_csv(REPORTED, dtype=str, keep_default_na=False), au.read_facts(FACTS))
+    frame = au.audit_frame(pd.read_csv(REPORTED, dtype=str, keep_default_na=False), read_facts(FACTS),
+                           i2_rule=I2_RULE)
     assert list(frame.columns) == list(au.FLAG_COLUMNS)
     assert len(frame) == len(paper)
 
@@ -382,7 +395,7 @@ def test_facts_quotes_are_in_the_paper():
         pytest.skip("the paper's text is not on this machine")
     paper_text = " ".join(seed[0].read_text(encoding="utf-8").replace("infe-\n\nrior", "inferior").split())
     raw = seed[0].read_text(encoding="utf-8")
-    for row in au.read_facts(FACTS).itertuples():
+    for row in read_facts(FACTS).itertuples():
         if row.quantity == "study_n":
             label, n = row.quote.split(" | ")
             assert f"{label}\t{n}\t" in raw, row
@@ -393,10 +406,10 @@ def test_facts_quotes_are_in_the_paper():
 # --------------------------------------------------------------------------- reproduced vs reported, CLI
 
 def test_reproduced_vs_reported_has_every_analysis():
-    from metarmc.review import reproduce
+    from metarmc import reproduce, reproduced_vs_reported
 
     review = data.load(ROOT / "data")
-    rows = au.reproduced_vs_reported(review)
+    rows = reproduced_vs_reported(review)
     assert [row["analysis"] for row in rows] == list(review.reported["analysis"])
     for row in rows:
         result = reproduce(review, row["analysis"]).result

@@ -74,10 +74,9 @@ def add_one_live_birth(data_dir: Path, study_id: str = "christiansen2015") -> No
 
 def live_birth_text(data_dir: Path) -> str:
     """The pooled live-birth result as the introduction glues it, computed from data_dir."""
-    from metarmc import formatting, review
-    from metarmc.data import load
+    from metarmc import formatting, load, reproduce
 
-    return formatting.effect(review.reproduce(load(data_dir), "live_birth").result)
+    return formatting.effect(reproduce(load(data_dir), "live_birth").result)
 
 
 # --------------------------------------------------------------------------- (a) mutation proof

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from metarmc import data
+from metarmc.schema import BINARY_COLUMNS, CONTINUOUS_COLUMNS
 
 VALID = Path(__file__).parent / "fixtures" / "data_valid"
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
@@ -350,10 +351,10 @@ def test_load_raises_data_error_listing_every_problem(copy: Path):
 
 def test_binary_columns_types_and_order():
     table = data.load(VALID).binary("live_birth")
-    assert list(table.columns[:7]) == ["study", "study_id", "year", *data.BINARY_VALUES]
-    assert data.BINARY_VALUES == ("events_t", "total_t", "events_c", "total_c")
+    assert list(table.columns[:7]) == ["study", "study_id", "year", *BINARY_COLUMNS]
+    assert BINARY_COLUMNS == ("events_t", "total_t", "events_c", "total_c")
     assert {*data.DESIGN_COLUMNS} <= set(table.columns)
-    assert all(str(table[column].dtype) == "int64" for column in ["year", *data.BINARY_VALUES])
+    assert all(str(table[column].dtype) == "int64" for column in ["year", *BINARY_COLUMNS])
     assert table["study"].tolist() == ["Alpha 2001", "Beta 2005", "Gamma 2009"]
     assert table.loc[2, ["events_t", "total_t", "events_c", "total_c"]].tolist() == [14, 20, 10, 21]
 
@@ -373,7 +374,7 @@ def test_binary_alternative_rows_and_denominator():
 
 def test_continuous_columns_and_types():
     table = data.load(VALID).continuous("birth_weight")
-    assert list(table.columns[3:9]) == list(data.CONTINUOUS_VALUES)
+    assert list(table.columns[3:9]) == list(CONTINUOUS_COLUMNS)
     assert str(table["n_t"].dtype) == "int64"
     assert str(table["sd_t"].dtype) == "float64"
     assert table["study"].tolist() == ["Alpha 2001", "Gamma 2009"]

@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metarmc import data, forensics, meta_binary
-from metarmc.forensics import (STATISTICS, Arms, Printed, count_candidates, fitted, fitting_study_sets, hide,
+from metarmc import PrintedResult, data, forensics, meta_binary
+from metarmc.forensics import (STATISTICS, Arms, contradiction, count_candidates, fitted, fitting_study_sets, hide,
                                reconstruct, reconstruct_tables)
+from metarmc.forensics.space import approximate_count
 
 ROOT = Path(__file__).parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "data_valid"
@@ -52,21 +53,28 @@ def as_set(survivors) -> set:
     return {tuple(s.ravel()) for s in survivors}
 
 
+def printed_or(estimate, ci_low, ci_high, z=None, p=None, i2=None) -> PrintedResult:
+    """An odds ratio printed as a paper prints it (empty = not printed)."""
+    return PrintedResult.from_row(dict(measure="OR", estimate=estimate, ci_low=ci_low, ci_high=ci_high, z=z, p=p,
+                                       i2=i2))
+
+
 def compatible(printed, result, statistics=None) -> bool:
     """The module's own test applied to one ``meta_binary`` result."""
-    return bool(printed.compatible(np.log(result.estimate), np.log(result.ci_low), np.log(result.ci_high),
-                                   result.z, result.p, result.i2, statistics))
+    return bool(forensics.compatible(printed, np.log(result.estimate), np.log(result.ci_low), np.log(result.ci_high),
+                                     result.z, result.p, result.i2, statistics))
 
 
 # ------------------------------------------------------------------------------- printed values
 
 def test_printed_values_round_to_the_printed_precision():
-    printed = Printed(2.24, 1.68, 2.98, 5.51, "<0.00001", 43)
+    printed = printed_or(2.24, 1.68, 2.98, 5.51, "<0.00001", 43)
     ok = dict(estimate=np.log(2.2449), ci_low=np.log(1.676), ci_high=np.log(2.984), z=-5.514, p=3e-8, i2=42.5)
 
     def check(**change):
         values = {**ok, **change}
-        return bool(printed.compatible(*(values[n] for n in ("estimate", "ci_low", "ci_high", "z", "p", "i2"))))
+        return bool(forensics.compatible(printed, *(values[n] for n in ("estimate", "ci_low", "ci_high", "z", "p",
+                                                                        "i2"))))
 
     assert check()                               # all round to what was printed (|z| compared)
     assert not check(estimate=np.log(2.2451))    # rounds to 2.25
@@ -75,17 +83,18 @@ def test_printed_values_round_to_the_printed_precision():
     assert not check(z=5.5151)                   # 5.52
     assert not check(p=1.1e-5)                   # not < 0.00001
     assert check(i2=43.5) and not check(i2=43.51)
-    p04 = Printed(0.46, 0.22, 0.95, 2.09, "0.04", 61)
-    assert p04.compatible(None, None, None, None, 0.045, None, ("p",))  # 0.045 rounds to 0.04 or 0.05
-    assert not p04.compatible(None, None, None, None, 0.0451, None, ("p",))
-    assert not p04.compatible(None, None, None, None, 0.0349, None, ("p",))
+    p04 = printed_or(0.46, 0.22, 0.95, 2.09, "0.04", 61)
+    assert forensics.compatible(p04, None, None, None, None, 0.045, None, ("p",))  # 0.045 rounds to 0.04 or 0.05
+    assert not forensics.compatible(p04, None, None, None, None, 0.0451, None, ("p",))
+    assert not forensics.compatible(p04, None, None, None, None, 0.0349, None, ("p",))
 
 
 def test_a_result_printed_at_revman_precision():
     # meta_binary(LIVE_BIRTH_7): OR 1.931 [1.322, 2.821], z 3.402, p 0.000668, I² 24.4%
-    printed = Printed.from_result(meta_binary(LIVE_BIRTH_7))
-    assert printed == Printed(1.93, 1.32, 2.82, 3.40, "0.0007", 24.0)
-    assert str(printed) == "OR=1.93, 95% CI=1.32~2.82, Z=3.40, P=0.0007, I²=24%"
+    printed = PrintedResult.from_result(meta_binary(LIVE_BIRTH_7))
+    assert [printed.estimate.value, printed.ci_low.value, printed.ci_high.value, printed.z.value, printed.i2.value,
+            printed.p.text, printed.k, printed.model] == [1.93, 1.32, 2.82, 3.40, 24.0, "0.0007", 7, "fixed"]
+    assert str(printed) == "OR 1.93 (95% CI 1.32 to 2.82), Z = 3.40, P = 0.0007, I² = 24%"
 
 
 # ------------------------------------------------------------------------------- study sets
@@ -151,7 +160,7 @@ def test_paper_live_birth_totals_do_not_add_up_with_table_1():
 # ------------------------------------------------------------------------------- round trips
 
 def test_round_trip_live_birth_two_studies_hidden():
-    printed = Printed.from_result(meta_binary(LIVE_BIRTH_7))
+    printed = PrintedResult.from_result(meta_binary(LIVE_BIRTH_7))
     hidden = ["Christiansen 1995", "Jablonowska 1999"]
     result = reconstruct_tables(hide(LIVE_BIRTH_7, hidden), printed, workers=1)
     assert result.exhaustive and result.n_candidates == 18 * 18 * 23 * 20  # (17+1)(17+1)(22+1)(19+1)
@@ -167,7 +176,7 @@ def test_round_trip_live_birth_two_studies_hidden():
 @pytest.mark.parametrize("model", ["fixed", "random"])
 def test_round_trip_bcg_one_study_hidden(model):
     bcg = dataset("dat.bcg")
-    printed = Printed.from_result(meta_binary(bcg, model=model))
+    printed = PrintedResult.from_result(meta_binary(bcg, model=model))
     result = reconstruct_tables(hide(bcg, ["Aronson 1948"]), printed, model=model, workers=1)
     assert result.n_candidates == 124 * 140  # Aronson 1948: 123 vaccinated, 139 controls
     assert contains(result.survivors, truth(bcg, ["Aronson 1948"]))
@@ -195,7 +204,7 @@ def brute_force(table, hidden, printed, model, free_split=False) -> set:
 
 
 def test_survivors_equal_a_brute_force_loop_over_meta_binary():
-    printed = Printed.from_result(meta_binary(LIVE_BIRTH_7))
+    printed = PrintedResult.from_result(meta_binary(LIVE_BIRTH_7))
     result = reconstruct_tables(hide(LIVE_BIRTH_7, ["Christiansen 1995"]), printed, workers=1)
     expected = brute_force(LIVE_BIRTH_7, ["Christiansen 1995"], printed, "fixed")  # 18 x 18 = 324 meta_binary calls
     assert as_set(result.survivors) == expected
@@ -208,7 +217,7 @@ def test_free_splits_under_random_effects_equal_a_brute_force_loop():
     # must add up to 4 + 3 = 7, so (t1, t2) runs over (1, 6) ... (6, 1).
     table = pd.DataFrame({"study": ["A", "B", "C", "D"], "events_t": [6, 9, 3, 1], "total_t": [20, 25, 4, 3],
                           "events_c": [3, 10, 1, 3], "total_c": [21, 24, 4, 4]})
-    printed = Printed.from_result(meta_binary(table, model="random"))
+    printed = PrintedResult.from_result(meta_binary(table, model="random"))
     result = reconstruct_tables(hide(table, ["C", "D"], free_split=True), printed, model="random", workers=1)
     expected = brute_force(table, ["C", "D"], printed, "random", free_split=True)
     assert result.exhaustive and as_set(result.survivors) == expected
@@ -227,7 +236,7 @@ def chains():
     (dataset("dat.bcg"), ["Aronson 1948"], "random"),
 ], ids=["live-birth-2-hidden", "live-birth-random", "collins", "bcg-random"])
 def test_adding_a_printed_statistic_never_adds_survivors(table, hidden, model):
-    printed = Printed.from_result(meta_binary(table, model=model))
+    printed = PrintedResult.from_result(meta_binary(table, model=model))
     study_set = hide(table, hidden)
     for chain in chains():
         previous = None
@@ -239,7 +248,7 @@ def test_adding_a_printed_statistic_never_adds_survivors(table, hidden, model):
 
 
 def test_sampled_search_finds_only_genuine_survivors():
-    printed = Printed.from_result(meta_binary(LIVE_BIRTH_7))
+    printed = PrintedResult.from_result(meta_binary(LIVE_BIRTH_7))
     study_set = hide(LIVE_BIRTH_7, ["Christiansen 1995", "Jablonowska 1999"])
     full = reconstruct_tables(study_set, printed, statistics=("estimate",), workers=1)
     sample = reconstruct_tables(study_set, printed, statistics=("estimate",), max_candidates=20_000, workers=1)
@@ -248,7 +257,7 @@ def test_sampled_search_finds_only_genuine_survivors():
 
 
 def test_event_totals_only_remove_tables():
-    printed = Printed.from_result(meta_binary(LIVE_BIRTH_7))
+    printed = PrintedResult.from_result(meta_binary(LIVE_BIRTH_7))
     study_set = hide(LIVE_BIRTH_7, ["Christiansen 1995", "Jablonowska 1999"])
     free = reconstruct_tables(study_set, printed, statistics=("estimate", "ci"), workers=1)
     totals = (int(LIVE_BIRTH_7["events_t"].sum()), int(LIVE_BIRTH_7["events_c"].sum()))  # 128, 111
@@ -260,7 +269,7 @@ def test_event_totals_only_remove_tables():
 
 
 def test_parallel_search_gives_the_same_survivors():
-    printed = Printed.from_result(meta_binary(LIVE_BIRTH_7))
+    printed = PrintedResult.from_result(meta_binary(LIVE_BIRTH_7))
     study_set = hide(LIVE_BIRTH_7, ["Christiansen 1995", "Jablonowska 1999"])
     one = reconstruct_tables(study_set, printed, workers=1, chunk=5_000)
     two = reconstruct_tables(study_set, printed, workers=2, chunk=5_000)
@@ -268,7 +277,7 @@ def test_parallel_search_gives_the_same_survivors():
 
 
 def test_result_frames():
-    printed = Printed.from_result(meta_binary(LIVE_BIRTH_7))
+    printed = PrintedResult.from_result(meta_binary(LIVE_BIRTH_7))
     result = reconstruct_tables(hide(LIVE_BIRTH_7, ["Christiansen 1995"]), printed, workers=1)
     frame = result.to_frame()
     assert list(frame["study"]) == ["Christiansen 1995"] and frame["n_survivors"].iloc[0] == 4
@@ -282,18 +291,20 @@ def test_result_frames():
 # ------------------------------------------------------------------------------- bad input
 
 def test_bad_input_raises_value_error():
-    printed = Printed.from_result(meta_binary(LIVE_BIRTH_7))
+    printed = PrintedResult.from_result(meta_binary(LIVE_BIRTH_7))
     study_set = hide(LIVE_BIRTH_7, ["Christiansen 1995"])
     with pytest.raises(ValueError, match="model must be one of"):
         reconstruct_tables(study_set, printed, model="Peto")
     with pytest.raises(ValueError, match="statistics must be among"):
         reconstruct_tables(study_set, printed, statistics=("tau2",))
     with pytest.raises(ValueError, match="was not printed"):
-        reconstruct_tables(study_set, Printed(1.93, 1.32, 2.82), statistics=("z",))
-    with pytest.raises(ValueError, match="printed p must look like"):
-        Printed(1.93, 1.32, 2.82, p="about 0.05")
+        reconstruct_tables(study_set, printed_or(1.93, 1.32, 2.82), statistics=("z",))
+    with pytest.raises(ValueError, match="p must be a P value as printed"):
+        printed_or(1.93, 1.32, 2.82, p="about 0.05")
     with pytest.raises(ValueError, match="positive odds ratio"):
-        Printed(-1.0, 1.32, 2.82)
+        reconstruct_tables(study_set, printed_or(0.0, 1.32, 2.82))
+    with pytest.raises(ValueError, match="cannot be negative"):
+        printed_or(-1.0, 1.32, 2.82)
     with pytest.raises(ValueError, match="not in the table"):
         hide(LIVE_BIRTH_7, ["Nobody 2000"])
     with pytest.raises(ValueError, match="only odds-ratio analyses"):
@@ -327,10 +338,10 @@ def test_printed_values_that_contradict_each_other_need_no_search():
     # The paper's secondary-RM live births: OR 1.50 (0.98~2.30), Z 1.96, P 0.04. |Z| in
     # [1.955, 1.965] gives P in [0.0494, 0.0506], which rounds to 0.05; and the CI alone
     # gives |Z| = 1.96 (l + h)/(h - l) between 1.84 and 1.89 on the log scale.
-    printed = Printed(1.50, 0.98, 2.30, 1.96, "0.04", 0)
-    assert "does not round to P=0.04" in printed.contradiction(("z", "p"))
-    assert "implies |Z| between 1.844 and 1.890" in printed.contradiction(("estimate", "ci", "z"))
-    assert printed.contradiction(("estimate", "ci")) == "" and printed.contradiction(("z", "i2")) == ""
+    printed = printed_or(1.50, 0.98, 2.30, 1.96, "0.04", 0)
+    assert "does not round to P = 0.04" in contradiction(printed, ("z", "p"))
+    assert "implies |Z| between 1.844 and 1.890" in contradiction(printed, ("estimate", "ci", "z"))
+    assert contradiction(printed, ("estimate", "ci")) == "" and contradiction(printed, ("z", "i2")) == ""
     result = reconstruct_tables(hide(LIVE_BIRTH_7, ["Christiansen 1995"]), printed, workers=1)
     assert result.exhaustive and result.n_tested == 0 and result.n_survivors == 0
 
@@ -339,7 +350,7 @@ def test_printed_values_that_contradict_each_other_need_no_search():
                                   "dat.collins1985b (pre-eclampsia: pre.xti/pre.nti vs pre.xci/pre.nci)"])
 @pytest.mark.parametrize("model", ["fixed", "random"])
 def test_values_printed_from_real_data_never_contradict_each_other(name, model):
-    assert Printed.from_result(meta_binary(dataset(name), model=model)).contradiction() == ""
+    assert contradiction(PrintedResult.from_result(meta_binary(dataset(name), model=model))) == ""
 
 
 def test_sampled_search_with_event_totals_keeps_to_them():
@@ -347,7 +358,7 @@ def test_sampled_search_with_event_totals_keeps_to_them():
     # 14 - 3 - 10 = 1. Only 3 of the 8 candidates may be tested, so the search is sampled.
     table = pd.DataFrame({"study": ["A", "B", "C", "D"], "events_t": [6, 9, 2, 1], "total_t": [20, 25, 4, 3],
                           "events_c": [3, 10, 1, 0], "total_c": [21, 24, 4, 4]})
-    printed = Printed.from_result(meta_binary(table))
+    printed = PrintedResult.from_result(meta_binary(table))
     sampled = reconstruct_tables(hide(table, ["C", "D"]), printed, ("estimate",), event_totals=(18, 14),
                                  max_candidates=3, workers=1)
     full = reconstruct_tables(hide(table, ["C", "D"]), printed, ("estimate",), event_totals=(18, 14), workers=1)
@@ -363,4 +374,4 @@ def test_approximate_count_agrees_with_the_exact_one():
     study_set = hide(table, ["A", "C", "D"], free_split=True)
     exact = count_candidates(study_set)
     assert isinstance(exact, int)
-    assert forensics._approximate_count(study_set.unknown, 27, 29) == pytest.approx(exact, rel=1e-9)
+    assert approximate_count(study_set.unknown, 27, 29) == pytest.approx(exact, rel=1e-9)

@@ -1,7 +1,7 @@
 """metarmc.grade: GRADE domains at and around their thresholds, absolute effects by hand, and
 the summary of findings on the real data (numbers recomputed here from metarmc, not typed).
 
-Hand-worked information sizes (metarmc.tsa.required_information_size, z = 1.959964 + 0.841621
+Hand-worked information sizes (metarmc.sequential.required_information_size, z = 1.959964 + 0.841621
 = 2.801585, z² = 7.848879):
   p_c = 0.5, RRR 25%: p_e = 0.375, p̄ = 0.4375, δ = 0.125 → 4·7.848879·0.246094 / 0.015625 = 494.48 → 495
   p_c = 0.4, RRR 25%: p_e = 0.300, p̄ = 0.35,   δ = 0.1   → 4·7.848879·0.2275   / 0.01     = 714.25 → 715
@@ -15,11 +15,13 @@ import pandas as pd
 import pytest
 
 from metarmc import data, grade
-from metarmc.bias import egger_test, study_effects
-from metarmc.grade import (corresponding_risk, rate_imprecision, rate_inconsistency, rate_indirectness,
-                           rate_publication_bias, rate_risk_of_bias, starting_level, summary_of_findings)
-from metarmc.review import ANALYSES, pool, reproduce
-from metarmc.tsa import required_information_size
+from metarmc import OUTCOMES, control_risk, corresponding_risk, egger_test, reproduce, summary_of_findings
+from metarmc.grade import (rate_imprecision, rate_inconsistency, rate_indirectness, rate_publication_bias,
+                           rate_risk_of_bias, starting_level)
+from metarmc.review.findings import rate_outcome
+from metarmc.review.paper import pool
+from metarmc.review.registry import SUMMARY_ORDER
+from metarmc.sequential import required_information_size
 
 ROOT = Path(__file__).resolve().parent.parent
 REVIEW = data.load(ROOT / "data")
@@ -31,22 +33,22 @@ SOF = summary_of_findings(REVIEW)
 
 def test_corresponding_risk_by_hand():
     # OR 2 at p_c = 0.4: 2·0.4 / (0.6 + 0.8) = 0.8 / 1.4 = 0.571429; + 171 per 1,000
-    assert corresponding_risk(2.0, 0.4) == pytest.approx(0.8 / 1.4, abs=1e-12)
-    assert round(1000 * (corresponding_risk(2.0, 0.4) - 0.4)) == 171
+    assert corresponding_risk(0.4, 2.0) == pytest.approx(0.8 / 1.4, abs=1e-12)
+    assert round(1000 * (corresponding_risk(0.4, 2.0) - 0.4)) == 171
     # Cochrane Handbook 5.1 §12.5.4.3: OR 0.73, ACR 0.3 → 0.219 / 0.919 = 0.2383, 62 fewer per 1,000
-    assert round(1000 * (corresponding_risk(0.73, 0.3) - 0.3)) == -62
+    assert round(1000 * (corresponding_risk(0.3, 0.73) - 0.3)) == -62
     # RR: p_t = RR·p_c
-    assert corresponding_risk(0.5, 0.4, "RR") == pytest.approx(0.2, abs=1e-12)
+    assert corresponding_risk(0.4, 0.5, "RR") == pytest.approx(0.2, abs=1e-12)
 
 
 def test_corresponding_risk_broadcasts_over_estimate_and_limits():
-    out = corresponding_risk([1.0, 2.0, 3.0], 0.5)  # OR/(1 + OR) at p_c = 0.5
+    out = corresponding_risk(0.5, [1.0, 2.0, 3.0])  # OR/(1 + OR) at p_c = 0.5
     np.testing.assert_allclose(out, [0.5, 2 / 3, 0.75], rtol=1e-12)
-    assert corresponding_risk(np.ones((2, 3)), [0.1, 0.2, 0.3]).shape == (2, 3)
+    assert corresponding_risk([0.1, 0.2, 0.3], np.ones((2, 3))).shape == (2, 3)
 
 
-@pytest.mark.parametrize("args, message", [((2.0, 0.4, "RD"), "OR or RR"), ((-1.0, 0.4), "ratio"),
-                                           ((2.0, 1.2), "control_risk"), ((np.nan, 0.4), "ratio")])
+@pytest.mark.parametrize("args, message", [((0.4, 2.0, "RD"), "OR or RR"), ((0.4, -1.0), "ratio"),
+                                           ((1.2, 2.0), "assumed_risk"), ((0.4, np.nan), "ratio")])
 def test_corresponding_risk_rejects_bad_input(args, message):
     with pytest.raises(ValueError, match=message):
         corresponding_risk(*args)
@@ -54,9 +56,9 @@ def test_corresponding_risk_rejects_bad_input(args, message):
 
 def test_control_risk_pools_the_control_arms():
     table = pd.DataFrame({"events_c": [3, 5], "total_c": [10, 30]})
-    assert grade.control_risk(table) == pytest.approx(8 / 40)
+    assert control_risk(table) == pytest.approx(8 / 40)
     with pytest.raises(ValueError, match="control"):
-        grade.control_risk(pd.DataFrame({"events_c": [0], "total_c": [0]}))
+        control_risk(pd.DataFrame({"events_c": [0], "total_c": [0]}))
 
 
 # --- starting level ---------------------------------------------------------------------------------
@@ -143,19 +145,25 @@ def test_inconsistency_rejects_bad_input(kwargs, message):
 
 # --- indirectness -----------------------------------------------------------------------------------
 
+def indirect(rm_type, placebo_controlled) -> dict:
+    """The review's two grounds of indirectness, as masks."""
+    return {"population RIF": np.array(rm_type) == "RIF", "no placebo control": np.array(placebo_controlled) == "no"}
+
+
 @pytest.mark.parametrize("weights, expected, share", [([25.0, 75.0], -1, "25.0%"), ([24.9, 75.1], 0, "24.9%")])
 def test_indirectness_threshold(weights, expected, share):
-    rating = rate_indirectness(weights, ["RIF", "mixed"], ["yes", "yes"], ["A", "B"])
+    rating = rate_indirectness(weights, indirect(["RIF", "mixed"], ["yes", "yes"]), ["A", "B"])
     assert rating.downgrade == expected
     assert rating.reason.startswith(f"{share} of the weight") and "population RIF: A" in rating.reason
 
 
 def test_indirectness_counts_a_study_once_and_ignores_unclear():
     # A is both RIF and without placebo (counted once: 30%); B's unclear comparison is not "no"
-    rating = rate_indirectness([30, 40, 30], ["RIF", "unclear", "primary"], ["no", "unclear", "yes"], ["A", "B", "C"])
+    rating = rate_indirectness([30, 40, 30], indirect(["RIF", "unclear", "primary"], ["no", "unclear", "yes"]),
+                               ["A", "B", "C"])
     assert rating.downgrade == -1
     assert rating.reason.startswith("30.0% of the weight") and "no placebo control: A)" in rating.reason
-    only_comparison = rate_indirectness([30, 70], ["primary", "mixed"], ["no", "yes"], ["A", "B"])
+    only_comparison = rate_indirectness([30, 70], indirect(["primary", "mixed"], ["no", "yes"]), ["A", "B"])
     assert only_comparison.downgrade == -1 and "population RIF: none" in only_comparison.reason
 
 
@@ -235,7 +243,7 @@ def test_certainty_rejects_bad_input(start, downgrades):
 def test_table_structure():
     frame = SOF.to_frame()
     assert tuple(frame.columns) == grade.SOF_COLUMNS
-    assert tuple(frame["outcome"]) == grade.DEFAULT_OUTCOMES
+    assert tuple(frame["outcome"]) == SUMMARY_ORDER
     assert all(str(frame[name].dtype) == "Int64" for name in grade.DOMAINS)
     shown = grade.grade_table(SOF)
     assert len(shown) == len(frame) and "Certainty" in shown.columns
@@ -256,15 +264,15 @@ def _recomputed(name):
     concern = high | ((sequence == "unclear") & (allocation == "unclear"))
     indirect = (studies["rm_type"] == "RIF").to_numpy() | (studies["placebo_controlled"] == "no").to_numpy()
     p_c = table["events_c"].sum() / table["total_c"].sum()
-    event = 1 - p_c if grade.BENEFIT[name] == "higher" else p_c
+    event = 1 - p_c if OUTCOMES[name].benefit == "higher" else p_c
     return dict(rep=rep, result=result, weight=weight, high=weight[high].sum(), concern=weight[concern].sum(),
                 indirect=weight[indirect].sum(), nonrandom=weight[(studies["randomised"] != "yes").to_numpy()].sum(),
                 p_c=p_c, participants=int(table[["total_t", "total_c"]].to_numpy().sum()),
                 ois=required_information_size(event, 0.25, 0.05, 0.80),
-                spread=pool(table, ANALYSES[name], "random", prediction=True))
+                spread=pool(table, OUTCOMES[name], "random", prediction=True))
 
 
-ESTIMABLE = [name for name in grade.DEFAULT_OUTCOMES if reproduce(REVIEW, name).result is not None]
+ESTIMABLE = [name for name in SUMMARY_ORDER if reproduce(REVIEW, name).result is not None]
 
 
 def test_some_outcomes_are_estimable():
@@ -304,7 +312,7 @@ def test_each_reason_names_the_numbers_metarmc_computes(name):
     if result.k < 10:
         assert frame["publication_bias_reason"].startswith(f"not assessable (k = {result.k} < 10)")
     else:
-        assert f"P = {egger_test(*study_effects(result)).p:.3f}" in frame["publication_bias_reason"]
+        assert f"P = {egger_test(result).p:.3f}" in frame["publication_bias_reason"]
     # certainty follows from the start and the five downgrades
     assert row.certainty == grade.certainty(row.start, [r.downgrade for r in row.ratings])
     # absolute effect: p_t = OR p_c / (1 - p_c + OR p_c), by hand
@@ -313,7 +321,7 @@ def test_each_reason_names_the_numbers_metarmc_computes(name):
                          ("difference_per_1000_high", result.ci_high)):
         assert frame[column] == pytest.approx(1000 * (odds * p / (1 - p + odds * p) - p), rel=1e-12)
     assert frame["control_per_1000"] == pytest.approx(1000 * p)
-    assert frame["paper"].startswith(f"OR {want['rep'].reported['estimate']:.2f}")
+    assert frame["comment"].startswith(f"OR {want['rep'].reported['estimate']:.2f}")
 
 
 def test_unknown_outcome_and_missing_judgment_are_errors():
@@ -324,27 +332,28 @@ def test_unknown_outcome_and_missing_judgment_are_errors():
     rob = REVIEW.risk_of_bias
     without = replace(REVIEW, risk_of_bias=rob[~((rob["study_id"] == first) & (rob["domain"] == "random_sequence"))])
     with pytest.raises(ValueError, match=f"no random_sequence judgment for study '{first}'"):
-        grade.rate_outcome(without, name)
+        rate_outcome(without, name)
 
 
 def test_outcome_without_traceable_data():
     outcomes = REVIEW.outcomes
     traced = (outcomes["outcome"] == "adverse_reaction") & (outcomes["status"] == "extracted")
     untraced = replace(REVIEW, outcomes=outcomes[~traced])  # whatever the data hold now: no traced rows
-    row = grade.rate_outcome(untraced, "adverse_reaction")
+    row = rate_outcome(untraced, "adverse_reaction")
     printed = REVIEW.reported_row("adverse_reaction")
     assert (row.studies, row.participants, row.certainty) == (0, 0, "not assessed")
     assert row.relative_effect == "not estimable from traceable data" and row.ratings == ()
-    assert row.paper.startswith(f"OR {printed['estimate']:.2f} ({printed['ci_low']:.2f} to {printed['ci_high']:.2f}); "
+    assert row.comment.startswith(f"OR {printed['estimate']:.2f} ({printed['ci_low']:.2f} to {printed['ci_high']:.2f}); "
                                 f"{int(printed['k'])} studies")
     frame = grade.SummaryOfFindings((row,)).to_frame()
     assert frame[list(grade.DOMAINS)].isna().all(axis=None)
     assert frame["imprecision_reason"].iloc[0] == "not assessed: not estimable from traceable data"
-    assert grade.grade_table(grade.SummaryOfFindings((row,)))["Risk with IVIG"].iloc[0] == ""
+    shown = grade.grade_table(grade.SummaryOfFindings((row,), intervention="IVIG"))
+    assert shown["Risk with IVIG"].iloc[0] == "" and "Comments" in shown.columns
 
 
 def test_continuous_outcome_with_data_is_shown_but_not_rated():
-    row = grade.rate_outcome(FIXTURE, "birth_weight")  # fixture: Alpha 3250 vs 3100, Gamma 3300.5 vs 3150
+    row = rate_outcome(FIXTURE, "birth_weight")  # fixture: Alpha 3250 vs 3100, Gamma 3300.5 vs 3150
     result = reproduce(FIXTURE, "birth_weight").result
     assert row.relative_effect == f"MD {result.estimate:.2f} ({result.ci_low:.2f} to {result.ci_high:.2f})"
     assert row.participants == 12 + 8 + 14 + 10 and row.certainty == "not assessed"
@@ -353,6 +362,6 @@ def test_continuous_outcome_with_data_is_shown_but_not_rated():
 
 def test_fixture_start_low_when_most_weight_is_not_randomised():
     # fixture live birth: Beta 2005 is non-randomised, Gamma 2009 "unclear"; together most of the weight
-    row = grade.rate_outcome(FIXTURE, "live_birth")
+    row = rate_outcome(FIXTURE, "live_birth")
     assert row.start == "low"
     assert row.certainty == grade.certainty("low", [r.downgrade for r in row.ratings])

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from metarmc import data
-from metarmc.__main__ import main
+from metarmc.cli import main
 from metarmc.living import review_numbers as rn
 
 ROOT = Path(__file__).resolve().parent.parent

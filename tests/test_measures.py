@@ -9,15 +9,16 @@ import pytest
 
 from metarmc import meta_binary
 from metarmc import measures as ms
+from metarmc.schema import BINARY_MEASURES
 from metarmc.data import load
 
 LIVE_BIRTH = load().binary("live_birth")
 
 
-def test_treatment_risk_by_hand():
+def test_corresponding_risk_on_the_logit_scale_by_hand():
     # odds 0.5/0.5 = 1 -> 3 -> risk 0.75; odds 0.2/0.8 = 0.25 -> 0.5 -> risk 1/3
-    assert ms.treatment_risk([0.5, 0.2], [3.0, 2.0]) == pytest.approx([0.75, 1 / 3], rel=1e-12)
-    assert ms.treatment_risk([0.0, 1.0], 5.0).tolist() == [0.0, 1.0]
+    assert ms.corresponding_risk([0.5, 0.2], [3.0, 2.0]) == pytest.approx([0.75, 1 / 3], rel=1e-12)
+    assert ms.corresponding_risk([0.0, 1.0], 5.0).tolist() == [0.0, 1.0]
 
 
 def test_odds_ratio_exaggerates_the_risk_ratio_when_events_are_common():
@@ -31,7 +32,7 @@ def test_odds_ratio_exaggerates_the_risk_ratio_when_events_are_common():
 def test_compare_measures_lines_up_each_measure_with_meta_binary():
     out = ms.compare_measures(LIVE_BIRTH)
     assert list(out.columns) == list(ms.COMPARISON_COLUMNS)
-    for measure in ms.MEASURES:
+    for measure in BINARY_MEASURES:
         part = out[out["measure"] == measure]
         result = meta_binary(LIVE_BIRTH, measure=measure)
         assert part["study"].tolist() == [*LIVE_BIRTH["study"], ms.POOLED]
@@ -49,8 +50,8 @@ def test_every_study_and_the_pool_have_rr_closer_to_one_than_or():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: ms.treatment_risk(1.2, 2.0), "control_risk must be a risk"),
-    (lambda: ms.treatment_risk(0.5, 0.0), "odds_ratio must be a positive"),
+    (lambda: ms.corresponding_risk(1.2, 2.0), "assumed_risk must be a risk"),
+    (lambda: ms.corresponding_risk(0.5, 0.0), "a ratio must be a positive"),
     (lambda: ms.implied_effects(2.0, [0.0, 0.5]), "above 0"),
     (lambda: ms.compare_measures(LIVE_BIRTH, measures=("OR", "MD")), "measures must be among"),
     (lambda: ms.compare_measures(pd.DataFrame({"study": ["A"]})), "missing column"),

@@ -461,7 +461,7 @@ def test_plots_return_a_figure_and_accept_an_axes(fleiss, rob, prisma, draw):
 
 def test_tsa_plot_marks_each_look_and_the_information_size():
     from metarmc.plots import tsa_plot
-    from metarmc.tsa import tsa
+    from metarmc.sequential import tsa
 
     table = pd.DataFrame({"study": ["A", "B", "C"], "year": [2001, 2005, 2010],
                           "events_t": [12, 20, 30], "total_t": [30, 50, 60],

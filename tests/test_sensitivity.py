@@ -13,9 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metarmc import data, meta_binary, meta_continuous
+from metarmc import OUTCOMES, as_the_paper_did, data, meta_binary, meta_continuous, reproduce, standard_scenarios
 from metarmc import sensitivity as sens
-from metarmc.review import ANALYSES, as_the_paper_did, reproduce
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = data.load(ROOT / "tests" / "fixtures" / "data_valid")
@@ -27,7 +26,7 @@ TWO = pd.DataFrame({"study": ["A", "B"], "events_t": [12, 5], "total_t": [20, 18
 def test_influence_two_studies_by_hand():
     # A: a d / N = 12*13/41, b c / N = 8*8/41; B: 5*13/35, 13*4/35
     full = (156 / 41 + 65 / 35) / (64 / 41 + 52 / 35)  # 1.858417
-    out = sens.influence(TWO).set_index("omitted")
+    out = sens.leave_one_out_summary(TWO).set_index("omitted")
     assert out.loc["A", "estimate"] == pytest.approx(5 * 13 / (13 * 4), rel=1e-12)  # B alone: 1.25
     assert out.loc["B", "estimate"] == pytest.approx(12 * 13 / (8 * 8), rel=1e-12)  # A alone: 2.4375
     assert out["change"].tolist() == pytest.approx([1.25 - full, 2.4375 - full], rel=1e-12)
@@ -38,7 +37,7 @@ def test_influence_two_studies_by_hand():
 
 def test_influence_rows_equal_meta_binary_without_the_study():
     table = FIXTURE.binary("live_birth")
-    out = sens.influence(table, model="random", tau2="REML")
+    out = sens.leave_one_out_summary(table, model="random", tau2="REML")
     full = meta_binary(table, model="random", tau2="REML")
     for row in out.itertuples():
         alone = meta_binary(table[table["study"] != row.omitted], model="random", tau2="REML")
@@ -51,7 +50,7 @@ def test_influence_rows_equal_meta_binary_without_the_study():
 
 def test_influence_continuous_by_hand():
     # fixture birth weight: Alpha 3250 - 3100 = 150, Gamma 3300.5 - 3150 = 150.5
-    out = sens.influence(FIXTURE.continuous("birth_weight")).set_index("omitted")
+    out = sens.leave_one_out_summary(FIXTURE.continuous("birth_weight")).set_index("omitted")
     assert out.loc["Alpha 2001", "estimate"] == pytest.approx(150.5, abs=1e-9)
     assert out.loc["Gamma 2009", "estimate"] == pytest.approx(150.0, abs=1e-9)
     full = meta_continuous(FIXTURE.continuous("birth_weight")).estimate
@@ -60,9 +59,9 @@ def test_influence_continuous_by_hand():
 
 def test_influence_needs_two_studies_and_a_known_table():
     with pytest.raises(ValueError, match="at least 2 studies; got 1"):
-        sens.influence(TWO.iloc[:1])
+        sens.leave_one_out_summary(TWO.iloc[:1])
     with pytest.raises(ValueError, match="a study table needs the columns events_t"):
-        sens.influence(TWO.drop(columns="total_c"))
+        sens.leave_one_out_summary(TWO.drop(columns="total_c"))
 
 
 # --------------------------------------------------------------------------- scenarios
@@ -108,7 +107,7 @@ def test_bad_scenarios(specs, message):
 # --------------------------------------------------------------------------- the standard list
 
 def test_standard_scenarios_for_the_fixture_live_birth():
-    specs = sens.standard_scenarios(FIXTURE, "live_birth")
+    specs = standard_scenarios(FIXTURE, "live_birth")
     assert [spec.name for spec in specs] == [
         "paper's rule", "design: randomised", "design: placebo-controlled",
         "design: randomised placebo-controlled", "denominator: pregnant where reported",
@@ -118,7 +117,7 @@ def test_standard_scenarios_for_the_fixture_live_birth():
         "zero cells: Peto OR"]  # no RIF study, so "recurrent miscarriage only" would change nothing
     out = sens.scenarios(FIXTURE.binary("live_birth"), specs).set_index("scenario")
     assert out.loc["paper's rule", "estimate"] == pytest.approx(
-        as_the_paper_did(FIXTURE.binary("live_birth"), ANALYSES["live_birth"]).estimate, rel=1e-12)
+        as_the_paper_did(FIXTURE.binary("live_birth"), OUTCOMES["live_birth"]).estimate, rel=1e-12)
     # randomised = Alpha 2001 only: 12/20 vs 8/20, OR = 12*12 / (8*8) = 2.25
     assert out.loc["design: randomised", "estimate"] == pytest.approx(2.25, rel=1e-12)
     # pregnant denominator: Gamma's 14/20 vs 10/21 becomes 14/17 vs 10/18
@@ -130,7 +129,7 @@ def test_standard_scenarios_for_the_fixture_live_birth():
 
 def test_standard_scenarios_zero_cell_alternatives_by_hand():
     # fixture adverse reactions, one study 3/20 vs 0/20 (k = 1: no random-effects scenarios)
-    specs = sens.standard_scenarios(FIXTURE, "adverse_reaction")
+    specs = standard_scenarios(FIXTURE, "adverse_reaction")
     assert not any(spec.name.startswith("model: random") for spec in specs)
     out = sens.scenarios(FIXTURE.binary("adverse_reaction"), specs).set_index("scenario")
     # RevMan adds 0.5 to every cell: (3.5 * 20.5) / (17.5 * 0.5) = 8.2
@@ -142,7 +141,7 @@ def test_standard_scenarios_zero_cell_alternatives_by_hand():
 
 
 def test_standard_scenarios_for_a_continuous_outcome():
-    specs = sens.standard_scenarios(FIXTURE, "birth_weight")
+    specs = standard_scenarios(FIXTURE, "birth_weight")
     assert specs[-1].name == "measure: SMD, random DL"
     out = sens.scenarios(FIXTURE.continuous("birth_weight"), specs).set_index("scenario")
     assert out.loc["design: randomised", "estimate"] == pytest.approx(150.0, abs=1e-9)  # Alpha alone
@@ -151,13 +150,13 @@ def test_standard_scenarios_for_a_continuous_outcome():
 def test_standard_scenarios_need_data():
     outcomes = FIXTURE.outcomes[FIXTURE.outcomes["outcome"] != "miscarriage"]
     with pytest.raises(ValueError, match="outcome 'miscarriage' has no extracted study rows"):
-        sens.standard_scenarios(replace(FIXTURE, outcomes=outcomes), "miscarriage")
+        standard_scenarios(replace(FIXTURE, outcomes=outcomes), "miscarriage")
 
 
 def test_standard_scenarios_on_the_review_data():
     review = data.load(ROOT / "data")
     main = review.binary("live_birth")
-    specs = sens.standard_scenarios(review, "live_birth")
+    specs = standard_scenarios(review, "live_birth")
     out = sens.scenarios(main, specs).set_index("scenario")
     assert out.loc["paper's rule", "estimate"] == pytest.approx(reproduce(review, "live_birth").result.estimate)
     for spec in specs:

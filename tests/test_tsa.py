@@ -1,4 +1,4 @@
-"""Cumulative meta-analysis and trial sequential analysis (metarmc.cumulative, metarmc.tsa).
+"""Cumulative meta-analysis and trial sequential analysis (metarmc.cumulative, metarmc.sequential).
 
 External references: Egerup et al. 2015 (PLoS One 10:e0141588) for the required information
 size; R/rpact 3.3.4 for the boundaries (validation/tsa/make_reference.R -> reference.json,
@@ -18,9 +18,9 @@ from scipy import special
 
 import metarmc.cumulative as cumulative_module
 from metarmc import meta_binary, meta_continuous, pool_effects
-from metarmc.cumulative import cumulative
+from metarmc.cumulative import cumulative_meta_analysis
 from metarmc.data import load
-from metarmc.tsa import (boundary_curve, diversity, obrien_fleming_spending,
+from metarmc.sequential import (boundary_curve, diversity, obrien_fleming_spending,
                          required_information_size, sequential_boundaries, tsa)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,27 +48,27 @@ def test_ris_reproduces_egerup_2015_all_trials():
     # 20%, and the diversity (D2) 0%" (data/extraction/egerup2015-tsa.md).
     # p_e = 0.344, delta = 0.086, p_bar = 0.387; 4 (1.959964 + 0.841621)^2 0.387 0.613 / 0.086^2
     # = 1007.03 -> 1,008.
-    assert required_information_size(0.43, 0.20, alpha=0.05, power=0.80, diversity=0.0) == 1008
+    assert required_information_size(0.43, 0.20, alpha=0.05, power=0.80, d2=0.0) == 1008
 
 
 def test_ris_reproduces_egerup_2015_secondary_rm():
     # Egerup 2015, Fig 3 legend (B): "DARIS of 698 patients ... type I error of 5%, type II error
     # of 20%, the control group event proportion (PC) of 53%, a relative risk reduction (RRR) of
     # 20%, and the diversity (D2) 0%". p_e = 0.424, delta = 0.106, p_bar = 0.477 -> 697.07 -> 698.
-    assert required_information_size(0.53, 0.20, alpha=0.05, power=0.80, diversity=0.0) == 698
+    assert required_information_size(0.53, 0.20, alpha=0.05, power=0.80, d2=0.0) == 698
 
 
 def test_ris_diversity_adjustment_divides_by_one_minus_d2():
     # 1007.03 / (1 - 0.25) = 1342.7 -> 1343; and 90% power: (1.959964 + 1.281552)^2 = 10.5074
     # -> 4 * 10.5074 * 0.237231 / 0.007396 = 1348.1 -> 1349.
-    assert required_information_size(0.43, 0.20, diversity=0.25) == 1343
+    assert required_information_size(0.43, 0.20, d2=0.25) == 1343
     assert required_information_size(0.43, 0.20, power=0.90) == 1349
 
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(p_control=43, rrr=0.2), "p_control"),
     (dict(p_control=0.43, rrr=0.0), "rrr"),
-    (dict(p_control=0.43, rrr=0.2, diversity=25), "diversity"),
+    (dict(p_control=0.43, rrr=0.2, d2=25), "diversity"),
     (dict(p_control=0.43, rrr=0.2, alpha=5), "alpha"),
 ])
 def test_ris_rejects_out_of_range_input(kwargs, message):
@@ -266,7 +266,7 @@ def test_diversity_is_zero_without_heterogeneity_and_works_on_a_batch():
     dict(measure="OR", method="Peto", model="fixed"),
 ])
 def test_cumulative_rows_equal_meta_binary_on_the_first_i_studies(options):
-    rows = cumulative(TRIALS, order_by="year", **options)
+    rows = cumulative_meta_analysis(TRIALS, order_by="year", **options)
     ordered = TRIALS.sort_values("year", kind="stable").reset_index(drop=True)
     assert rows["study"].tolist() == ["Ada 1998", "Bea 2004", "Cid 2004", "Dot 2008", "Eve 2011"]
     assert rows["n"].tolist() == [80, 200, 260, 400, 560]
@@ -283,7 +283,7 @@ def test_cumulative_continuous_rows_equal_meta_continuous():
                           "mean_t": [3300.0, 3150.0, 3400.0], "sd_t": [450.0, 500.0, 420.0],
                           "n_t": [30, 25, 40], "mean_c": [3200.0, 3250.0, 3210.0],
                           "sd_c": [480.0, 520.0, 400.0], "n_c": [28, 27, 41]})
-    rows = cumulative(table, kind="continuous", measure="SMD", model="random")
+    rows = cumulative_meta_analysis(table, kind="continuous", measure="SMD", model="random")
     ordered = table.sort_values("year").reset_index(drop=True)
     for i in range(3):
         result = meta_continuous(ordered.iloc[: i + 1], measure="SMD", model="random")
@@ -300,19 +300,19 @@ def test_cumulative_pools_all_steps_in_one_batch_call(monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(cumulative_module.pooling, "pool_binary", counting)
-    cumulative(TRIALS)
+    cumulative_meta_analysis(TRIALS)
     assert calls == [(5, 5)]
 
 
 def test_cumulative_rejects_an_unknown_order_column():
     with pytest.raises(ValueError, match="order_by must be a column"):
-        cumulative(TRIALS, order_by="published")
+        cumulative_meta_analysis(TRIALS, order_by="published")
 
 
 # --- trial sequential analysis ----------------------------------------------------------------
 
 def test_tsa_on_a_hand_checked_table():
-    result = tsa(TRIALS, rrr=0.25, p_control=0.5, diversity=0.0, measure="RR", model="fixed")
+    result = tsa(TRIALS, rrr=0.25, p_control=0.5, d2=0.0, measure="RR", model="fixed")
     # RIS: p_e = 0.375, delta = 0.125, p_bar = 0.4375 -> 4 * 7.848879 * 0.246094 / 0.015625
     # = 494.5 -> 495
     assert result.ris == 495
@@ -321,7 +321,7 @@ def test_tsa_on_a_hand_checked_table():
                                    "boundary_lower", "futility_upper", "futility_lower", "alpha_spent"]
     np.testing.assert_allclose(frame["information_fraction"], np.array([80, 200, 260, 400, 560]) / 495)
     # fewer events is the benefit: the Z-curve is -z of the cumulative RR
-    rows = cumulative(TRIALS, measure="RR", model="fixed")
+    rows = cumulative_meta_analysis(TRIALS, measure="RR", model="fixed")
     np.testing.assert_allclose(frame["z"], -rows["z"], rtol=1e-14)
     # looks 80/495 ... 400/495, then a final look at the RIS; the last look (560 > 495) gets
     # the final boundary
@@ -352,14 +352,14 @@ def test_tsa_default_diversity_is_the_final_analysis_d2():
     counts = [ordered[c].to_numpy(float) for c in ("events_t", "total_t", "events_c", "total_c")]
     from metarmc import pool_binary
     d2 = diversity(pool_binary(*counts, measure="RR", method="MH", model="random"))
-    assert result.diversity == result.d2 == pytest.approx(d2, rel=1e-14)
-    assert result.ris == required_information_size(0.5, 0.2, diversity=d2)
+    assert result.d2 == result.d2_observed == pytest.approx(d2, rel=1e-14)
+    assert result.ris == required_information_size(0.5, 0.2, d2=d2)
 
 
 def test_tsa_reports_a_benefit_crossing():
     # A large effect: the third trial takes Z past the boundary.
     strong = TRIALS.assign(events_t=[10, 3, 5, 2, 8])
-    result = tsa(strong, rrr=0.2, p_control=0.5, diversity=0.0, model="fixed")
+    result = tsa(strong, rrr=0.2, p_control=0.5, d2=0.0, model="fixed")
     frame = result.to_frame()
     first = int(np.argmax(frame["z"] >= frame["boundary_upper"]))
     assert result.crossed == "benefit" and result.crossed_at == frame["study"].iloc[first]
@@ -406,13 +406,13 @@ def test_a_new_trial_changes_only_the_last_cumulative_row_and_the_tsa(tmp_path):
     after = load(_with_fictitious_trial(tmp_path)).binary("live_birth")
     assert len(after) == len(before) + 1
     options = dict(measure="OR", method="MH", model="fixed")
-    old, new = cumulative(before, **options), cumulative(after, **options)
+    old, new = cumulative_meta_analysis(before, **options), cumulative_meta_analysis(after, **options)
     assert new["study"].iloc[-1] == "Fictitious 2099"
     pd.testing.assert_frame_equal(new.iloc[:-1], old)  # the earlier steps are untouched
     assert new["n"].iloc[-1] == old["n"].iloc[-1] + 400
     assert new["estimate"].iloc[-1] != old["estimate"].iloc[-1]
 
-    settings = dict(rrr=0.20, p_control=0.43, diversity=0.0, benefit="higher", **options)
+    settings = dict(rrr=0.20, p_control=0.43, d2=0.0, benefit="higher", **options)
     tsa_old, tsa_new = tsa(before, **settings), tsa(after, **settings)
     assert tsa_old.ris == tsa_new.ris == 1008  # Egerup's RIS: fixed by the settings
     assert tsa_new.z != tsa_old.z and tsa_new.z == pytest.approx(new["z"].iloc[-1], rel=1e-14)

@@ -2,10 +2,10 @@
 
 Everything the book reports, collected as the flat ``name -> number | text`` mapping that
 :mod:`metarmc.living.releases` stores and compares: each analysis redone as the paper did it
-(:func:`metarmc.review.reproduce`), the GRADE summary of findings
-(:func:`metarmc.grade.summary_of_findings`), the audit's flags
-(:func:`metarmc.audit.reproduced_vs_reported`), the trial sequential analysis of live birth with
-Egerup et al.'s assumptions (:data:`metarmc.tsa.EGERUP_2015`, as the living-evidence chapter
+(:func:`metarmc.review.paper.reproduce`), the GRADE summary of findings
+(:func:`metarmc.review.findings.summary_of_findings`), the audit's flags
+(:func:`metarmc.review.audit.reproduced_vs_reported`), the trial sequential analysis of live birth with
+Egerup et al.'s assumptions (:data:`metarmc.review.assumptions.EGERUP_2015`, as the living-evidence chapter
 runs it), and the conclusion's two deciding texts. Also this review's citation and protocol.
 (Meant to move into ``metarmc/review/`` with the review's other knowledge.)
 """
@@ -16,11 +16,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .. import review as rv
-from ..audit import reproduced_vs_reported
 from ..data import find_data_dir, load
-from ..grade import DOMAINS, summary_of_findings
-from ..tsa import EGERUP_2015, tsa
+from ..grade import DOMAINS
+from ..review.assumptions import EGERUP_2015
+from ..review.audit import reproduced_vs_reported
+from ..review.findings import summary_of_findings
+from ..review.paper import reproduce, study_table
+from ..review.registry import OUTCOMES
+from ..sequential import tsa
 from .flow import UpdateFlow, update_flow
 from .queries import last_search_label
 from .releases import (
@@ -72,7 +75,7 @@ _STATISTICS = {"k": "studies", "estimate": "pooled estimate", "ci_low": "95% CI 
 
 def _tsa_runs(review) -> dict:
     """Live birth's TSA with Egerup's assumptions: all studies, and the randomised ones (the conclusion's)."""
-    table = rv.study_table(review, rv.ANALYSES["live_birth"])
+    table = study_table(review, OUTCOMES["live_birth"])
     options = dict(**EGERUP_2015, benefit="higher", measure="OR", method="MH", model="fixed")
     return {"all": tsa(table, **options), "randomised": tsa(table[table["randomised"] == "yes"], **options)}
 
@@ -94,8 +97,8 @@ def collect(review) -> dict[str, Value]:
     numbers: dict[str, Value] = {"review.studies": len(review.studies),
                                  "review.study_ids": "; ".join(sorted(review.studies["study_id"])),
                                  "screening.records": len(review.screening)}
-    for name in rv.ANALYSES:
-        rep = rv.reproduce(review, name)
+    for name in OUTCOMES:
+        rep = reproduce(review, name)
         numbers[f"analysis.{name}.match"] = rep.match
         if rep.result is not None:
             numbers |= {f"analysis.{name}.{s}": float(getattr(rep.result, s)) for s in _RESULT if s != "k"}
@@ -145,7 +148,7 @@ def conclusion(row, *, firm: bool) -> str:
 
 def labels(numbers) -> dict[str, str]:
     """Reader-facing names of :func:`collect`'s keys (``Live birth: pooled estimate``), for the "What changed" text."""
-    titles = {name: a.title for name, a in rv.ANALYSES.items()}
+    titles = {name: a.title for name, a in OUTCOMES.items()}
     parts = {"review": "The review", "screening": "Screening log", "audit": "Audit", "conclusion": "Conclusion",
              "tsa": "Trial sequential analysis of live birth"}
     named = {}

@@ -25,9 +25,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 from matplotlib.transforms import offset_copy
 
-from ..api import BINARY_COLUMNS, CONTINUOUS_COLUMNS
 from .. import formatting as fmt
 from ..results import MetaResult
+from ..schema import VALUE_COLUMNS, table_kind
 from .style import (ReviewFigure, FONT_SIZE, LINE_COLOUR, POOLED_COLOUR, PREDICTION_COLOUR, REFERENCE_COLOUR,
                     SMALL_FONT_SIZE, STUDY_COLOUR, nice_ticks, padded_limits, style_effect_axis,
                     text_width)
@@ -84,15 +84,6 @@ class Column:
     align: str = "right"
 
 
-def _kind(studies: pd.DataFrame) -> str:
-    if set(BINARY_COLUMNS) <= set(studies.columns):
-        return "binary"
-    if set(CONTINUOUS_COLUMNS) <= set(studies.columns):
-        return "continuous"
-    raise ValueError(f"result.studies must have the columns {', '.join(BINARY_COLUMNS)} or "
-                     f"{', '.join(CONTINUOUS_COLUMNS)}; got {', '.join(studies.columns)}")
-
-
 def _arm_columns(kind: str, arm: str) -> list[Column]:
     if kind == "binary":
         return [Column(f"events_{arm}", "Events"), Column(f"total_{arm}", "Total")]
@@ -105,7 +96,7 @@ def _number(value) -> str:
 
 
 def _study_rows(studies: pd.DataFrame, kind: str) -> list[Row]:
-    value_columns = BINARY_COLUMNS if kind == "binary" else CONTINUOUS_COLUMNS
+    value_columns = VALUE_COLUMNS[kind]
     rows = []
     for _, study in studies.iterrows():
         cells = {"study": str(study["study"]), **{c: _number(study[c]) for c in value_columns}}
@@ -272,8 +263,8 @@ def _finish_graph(graph, limits, ticks, log: bool, null: float):
 
 # --- the two plots --------------------------------------------------------------------------
 
-def forest_plot(result: MetaResult, *, labels=("IVIG", "Placebo"),
-                favours=("Favours placebo", "Favours IVIG"), title: str | None = None, ax=None,
+def forest_plot(result: MetaResult, *, labels=("Experimental", "Control"),
+                favours=("Favours control", "Favours experimental"), title: str | None = None, ax=None,
                 xlim=None) -> Figure:
     """A forest plot in Review Manager 5's layout.
 
@@ -317,7 +308,7 @@ def forest_plot(result: MetaResult, *, labels=("IVIG", "Placebo"),
     >>> fig = forest_plot(meta_binary(df), title="Live birth")
     >>> fig.savefig("forest.png", dpi=110)  # doctest: +SKIP
     """
-    kind = _kind(result.studies)
+    kind = table_kind(result.studies)
     columns = [Column("study", "Study or Subgroup", "left"), *_arm_columns(kind, "t"),
                *_arm_columns(kind, "c"), Column("weight", "Weight"), Column("effect", result.label)]
     measure = MEASURE_NAMES[result.measure]

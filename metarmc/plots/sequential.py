@@ -6,7 +6,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..distributions import Z_95
-from ..tsa import TSAResult, boundary_curve
+from ..sequential import TSAResult, boundary_curve
 from .style import ReviewFigure, FONT_SIZE, LINE_COLOUR, OKABE_ITO, SMALL_FONT_SIZE, STUDY_COLOUR
 
 BOUNDARY_COLOUR = OKABE_ITO["vermillion"]
@@ -15,10 +15,10 @@ FUTILITY_COLOUR = OKABE_ITO["bluish_green"]
 Z_LIMIT = 8.0
 
 
-def tsa_plot(result: TSAResult, ax=None) -> Figure:
+def tsa_plot(result: TSAResult, ax=None, *, favours=("Favours experimental", "Favours control")) -> Figure:
     """Cumulative Z against cumulative patients, with the α-spending boundaries (benefit above,
     harm below), the β-spending futility wedge, the conventional ±1.96 and the required
-    information size. Returns the Figure.
+    information size. ``favours`` labels the upper (benefit) and lower half. Returns the Figure.
 
     The curves are drawn for 40 equally spaced looks up to the required information size; the
     boundary each cumulative Z is tested against, computed at the looks actually taken, is
@@ -41,8 +41,8 @@ def tsa_plot(result: TSAResult, ax=None) -> Figure:
     _draw_z_curve(ax, looks)
     ax.set(xlim=(0, horizon), ylim=(-Z_LIMIT, Z_LIMIT), xlabel="Cumulative number of patients",
            ylabel="Cumulative Z")
-    ax.text(0.01, 0.99, "Favours IVIG", transform=ax.transAxes, va="top", fontsize=SMALL_FONT_SIZE)
-    ax.text(0.01, 0.01, "Favours control", transform=ax.transAxes, va="bottom", fontsize=SMALL_FONT_SIZE)
+    ax.text(0.01, 0.99, favours[0], transform=ax.transAxes, va="top", fontsize=SMALL_FONT_SIZE)
+    ax.text(0.01, 0.01, favours[1], transform=ax.transAxes, va="bottom", fontsize=SMALL_FONT_SIZE)
     ax.legend(loc="lower right", fontsize=SMALL_FONT_SIZE, frameon=False)
     ax.tick_params(labelsize=SMALL_FONT_SIZE)
     return ax.figure

@@ -31,6 +31,7 @@ trial sequential analysis (TSA). Copenhagen Trial Unit.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
@@ -39,9 +40,11 @@ import pandas as pd
 from scipy import special
 
 from . import heterogeneity as het
+from .heterogeneity import ConvergenceWarning
 from .cumulative import cumulative_pooled
 from .pooling import Pooled, inverse_variance
-from .results import _fmt
+from .formatting import short
+from .measures import control_risk
 
 SIDES = (1, 2)
 BENEFITS = ("lower", "higher")
@@ -149,7 +152,9 @@ def _solve(fun: Callable, low, high):
         a, fa = np.where(root_between, b, a), np.where(root_between, fb, fa / 2)
         b, fb = c, fc
         if np.all((np.abs(b - a) <= _TOL) | (fc == 0)):
-            break
+            return b
+    warnings.warn(f"a boundary root search stopped after {_MAX_ITER} iterations with a bracket wider than "
+                  f"{_TOL:g}", ConvergenceWarning, stacklevel=2)
     return b
 
 
@@ -267,7 +272,9 @@ class Boundaries:
     not open (:math:`b_k \\le 0`). ``alpha_spent`` is cumulative (both sides). ``drift`` is the
     expected Z at t = 1 under the alternative the futility bounds are computed for, and
     ``inflation`` :math:`= (\\theta / (z_{1-\\alpha/s} + z_{1-\\beta}))^2` the factor by which
-    the information would have to grow for the design to keep its power.
+    the information would have to grow for the design to keep its power. ``converged`` is
+    False when a root search stopped at its iteration cap (a
+    :class:`~metarmc.heterogeneity.ConvergenceWarning` was issued too).
     """
 
     information_fraction: np.ndarray
@@ -280,6 +287,7 @@ class Boundaries:
     sides: int
     drift: float
     inflation: float
+    converged: bool = True
 
     @property
     def futility_upper(self) -> np.ndarray:
@@ -360,16 +368,21 @@ def sequential_boundaries(t, alpha: float = 0.05, power: float | None = 0.80,
         raise ValueError(f"sides must be 1 or 2; got {sides!r}")
     if power is not None:
         _check_level("power", power)
-    upper, spent = _efficacy(t[None, :], alpha, sides)
-    futility, drift = np.full((1, len(t)), np.nan), np.nan
-    fixed = special.ndtri(1 - alpha / sides)
-    if power is not None:
-        wedge, drift = _futility(t[None, :], upper, alpha / sides, 1 - power)
-        futility = np.concatenate([wedge, upper[:, -1:]], axis=-1)
-        drift, fixed = float(drift[0]), fixed + special.ndtri(power)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        upper, spent = _efficacy(t[None, :], alpha, sides)
+        futility, drift = np.full((1, len(t)), np.nan), np.nan
+        fixed = special.ndtri(1 - alpha / sides)
+        if power is not None:
+            wedge, drift = _futility(t[None, :], upper, alpha / sides, 1 - power)
+            futility = np.concatenate([wedge, upper[:, -1:]], axis=-1)
+            drift, fixed = float(drift[0]), fixed + special.ndtri(power)
+    for warning in caught:  # pass them on, and record whether any root search failed
+        warnings.warn(warning.message, warning.category, stacklevel=2)
+    converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
     lower = -upper[0] if sides == 2 else np.full(len(t), -np.inf)
     return Boundaries(t, upper[0], lower, futility[0], spent[0], alpha, power, sides, drift,
-                      (drift / fixed) ** 2 if power is not None else np.nan)
+                      (drift / fixed) ** 2 if power is not None else np.nan, converged)
 
 
 def _check_fractions(t) -> np.ndarray:
@@ -398,7 +411,8 @@ def _design_at(fractions, alpha, power, sides) -> Boundaries:
     index = np.minimum(np.arange(len(fractions)), len(before))
     pick = lambda values: values[index]  # noqa: E731
     return Boundaries(fractions, pick(design.upper), pick(design.lower), pick(design.futility),
-                      pick(design.alpha_spent), alpha, power, sides, design.drift, design.inflation)
+                      pick(design.alpha_spent), alpha, power, sides, design.drift, design.inflation,
+                      design.converged)
 
 
 def boundary_curve(ris: float, alpha: float = 0.05, grid=None, power: float | None = 0.80,
@@ -440,7 +454,7 @@ def boundary_curve(ris: float, alpha: float = 0.05, grid=None, power: float | No
 # --- required information size and diversity ---------------------------------------------------
 
 def required_information_size(p_control: float, rrr: float, alpha: float = 0.05, power: float = 0.80,
-                              diversity: float = 0.0) -> int:
+                              d2: float = 0.0) -> int:
     """Required (diversity-adjusted) information size for a binary outcome, in patients.
 
     Parameters
@@ -453,8 +467,8 @@ def required_information_size(p_control: float, rrr: float, alpha: float = 0.05,
         Two-sided type I error.
     power : float
         1 - β.
-    diversity : float
-        D² (or I², for the heterogeneity-corrected size) as a fraction in [0, 1).
+    d2 : float
+        Diversity D² (or I², for the heterogeneity-corrected size) as a fraction in [0, 1).
 
     Returns
     -------
@@ -482,12 +496,12 @@ def required_information_size(p_control: float, rrr: float, alpha: float = 0.05,
     _check_level("rrr", rrr)
     _check_level("alpha", alpha)
     _check_level("power", power)
-    if not 0 <= diversity < 1:
-        raise ValueError(f"diversity must be in [0, 1) (a fraction, not a percent); got {diversity!r}")
+    if not 0 <= d2 < 1:
+        raise ValueError(f"d2 (diversity) must be in [0, 1) (a fraction, not a percent); got {d2!r}")
     p_e = p_control * (1 - rrr)
     delta, p_bar = p_control - p_e, (p_control + p_e) / 2
     z = special.ndtri(1 - alpha / 2) + special.ndtri(power)
-    size = 4 * z**2 * p_bar * (1 - p_bar) / delta**2 / (1 - diversity)
+    size = 4 * z**2 * p_bar * (1 - p_bar) / delta**2 / (1 - d2)
     return math.ceil(size - 1e-9)  # an exact integer stays itself despite rounding noise
 
 
@@ -531,8 +545,8 @@ class TSAResult:
     the study whose addition reached it. ``estimate``/``ci_*`` are the final pooled effect
     and its conventional 95% CI; ``tsa_ci_*`` the TSA-adjusted CI, with the last look's
     efficacy boundary ``critical_value`` in place of 1.96. ``ris`` is the required
-    information size for ``diversity`` (the D² used), ``ris_i2`` the one adjusted by the
-    final I² instead; ``d2`` and ``i2`` are the final analysis's own (fractions).
+    information size for ``d2`` (the diversity D² used), ``ris_i2`` the one adjusted by the
+    final I² instead; ``d2_observed`` and ``i2`` are the final analysis's own (fractions).
     """
 
     measure: str
@@ -543,8 +557,8 @@ class TSAResult:
     power: float
     rrr: float
     p_control: float
-    diversity: float
     d2: float
+    d2_observed: float
     i2: float
     ris: int
     ris_i2: int
@@ -560,6 +574,7 @@ class TSAResult:
     crossed_at: str | None
     inflation: float
     looks: pd.DataFrame = field(compare=False)
+    converged: bool = True
 
     def to_frame(self) -> pd.DataFrame:
         """One row per study added: the Z-curve and the boundaries at its information fraction."""
@@ -571,16 +586,16 @@ class TSAResult:
             f"TSAResult({self.measure}, {self.method}, {self.model}, benefit = {self.benefit} risk, "
             f"{len(self.looks)} looks)",
             f"  RIS {self.ris} (p_c={self.p_control:.3g}, RRR={self.rrr:g}, α={self.alpha:g}, "
-            f"power={self.power:g}, D²={self.diversity:.3g}); I²-adjusted {self.ris_i2}",
-            f"  information {self.information_fraction:.1%} of RIS; Z={_fmt(self.z)}, "
-            f"boundary ±{_fmt(self.critical_value)}; crossed: {self.crossed}{where}",
-            f"  estimate {_fmt(self.estimate)} [{_fmt(self.ci_low)}, {_fmt(self.ci_high)}], "
-            f"TSA-adjusted [{_fmt(self.tsa_ci_low)}, {_fmt(self.tsa_ci_high)}]",
+            f"power={self.power:g}, D²={self.d2:.3g}); I²-adjusted {self.ris_i2}",
+            f"  information {self.information_fraction:.1%} of RIS; Z={short(self.z)}, "
+            f"boundary ±{short(self.critical_value)}; crossed: {self.crossed}{where}",
+            f"  estimate {short(self.estimate)} [{short(self.ci_low)}, {short(self.ci_high)}], "
+            f"TSA-adjusted [{short(self.tsa_ci_low)}, {short(self.tsa_ci_high)}]",
         ])
 
 
 def tsa(table: pd.DataFrame, *, rrr: float, p_control: float | None = None, alpha: float = 0.05,
-        power: float = 0.80, diversity: float | None = None, order_by: str = "year",
+        power: float = 0.80, d2: float | None = None, order_by: str = "year",
         benefit: str = "lower", measure: str = "RR", method: str = "MH", model: str = "random",
         tau2: str = "DL") -> TSAResult:
     """Trial sequential analysis of a binary outcome (two-sided, O'Brien-Fleming type).
@@ -597,8 +612,8 @@ def tsa(table: pd.DataFrame, *, rrr: float, p_control: float | None = None, alph
         ``benefit="higher"``).
     alpha, power : float
         Two-sided type I error and 1 - β of the RIS and of the boundaries.
-    diversity : float, optional
-        D² (fraction) for the RIS; default the final analysis's own D² (:func:`diversity`).
+    d2 : float, optional
+        Diversity D² (fraction) for the RIS; default the final analysis's own (:func:`diversity`).
     order_by : str
         Column giving the order in which trials are added.
     benefit : {"lower", "higher"}
@@ -606,7 +621,7 @@ def tsa(table: pd.DataFrame, *, rrr: float, p_control: float | None = None, alph
         birth) is the benefit. With ``"higher"`` the RIS is for the complementary event (no
         live birth, as Egerup et al. 2015), so ``p_control`` and ``rrr`` refer to it.
     measure, method, model, tau2
-        The cumulative meta-analysis (:func:`metarmc.cumulative.cumulative`).
+        The cumulative meta-analysis (:func:`metarmc.cumulative.cumulative_meta_analysis`).
 
     Returns
     -------
@@ -629,9 +644,9 @@ def tsa(table: pd.DataFrame, *, rrr: float, p_control: float | None = None, alph
     if np.any(pooled.k == 0):
         raise ValueError(f"study {ordered['study'].iloc[0]!r} is not estimable and comes first: "
                          "the Z-curve cannot start; reorder or drop it")
-    d2 = _last_diversity(pooled)
+    observed = _last_diversity(pooled)
     p_c = _control_risk(ordered, benefit) if p_control is None else p_control
-    used_d2 = d2 if diversity is None else diversity
+    used_d2 = observed if d2 is None else d2
     ris = required_information_size(p_c, rrr, alpha, power, used_d2)
     i2 = float(pooled.i2[-1]) / 100
     fractions = run.n / ris
@@ -647,13 +662,13 @@ def tsa(table: pd.DataFrame, *, rrr: float, p_control: float | None = None, alph
     estimate, se, critical = pooled.estimate[-1], pooled.se[-1], design.upper[-1]
     return TSAResult(
         measure=measure, method=method, model=model, benefit=benefit, alpha=alpha, power=power,
-        rrr=rrr, p_control=float(p_c), diversity=float(used_d2), d2=d2, i2=i2, ris=ris,
+        rrr=rrr, p_control=float(p_c), d2=float(used_d2), d2_observed=observed, i2=i2, ris=ris,
         ris_i2=required_information_size(p_c, rrr, alpha, power, i2),
         information_fraction=float(fractions[-1]), z=float(z[-1]), estimate=float(back(estimate)),
         ci_low=float(back(pooled.ci_low[-1])), ci_high=float(back(pooled.ci_high[-1])),
         critical_value=float(critical), tsa_ci_low=float(back(estimate - critical * se)),
         tsa_ci_high=float(back(estimate + critical * se)), crossed=crossed, crossed_at=crossed_at,
-        inflation=design.inflation, looks=looks[list(TSA_COLUMNS)])
+        inflation=design.inflation, looks=looks[list(TSA_COLUMNS)], converged=design.converged)
 
 
 def _last_diversity(pooled: Pooled) -> float:
@@ -662,8 +677,8 @@ def _last_diversity(pooled: Pooled) -> float:
 
 
 def _control_risk(ordered: pd.DataFrame, benefit: str) -> float:
-    """Pooled control-arm risk of the undesirable event."""
-    risk = ordered["events_c"].sum() / ordered["total_c"].sum()
+    """Pooled control-arm risk of the undesirable event (:func:`metarmc.measures.control_risk`)."""
+    risk = control_risk(ordered)
     risk = 1 - risk if benefit == "higher" else risk
     if not 0 < risk < 1:
         raise ValueError(f"the pooled control-arm risk is {risk:g}; give p_control explicitly")
@@ -681,9 +696,3 @@ def _first_crossing(looks: pd.DataFrame) -> tuple[str, str | None]:
         return "none", None
     name = min(first, key=first.get)
     return name, str(looks["study"].iloc[first[name]])
-
-
-#: The assumptions of Egerup et al. (2015, PLoS One 10:e0141588, Fig 2B) for the outcome
-#: "no live birth": control event proportion 43%, relative risk reduction 20%, two-sided
-#: α 5%, power 80%, diversity 0% (their required information size: 1,008 patients).
-EGERUP_2015 = dict(p_control=0.43, rrr=0.20, alpha=0.05, power=0.80, diversity=0.0)

@@ -14,58 +14,33 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .api import meta_binary, meta_continuous
-from .formatting import p_printed
-from .results import MetaResult
+from ..api import meta_binary, meta_continuous
+from ..audit import I2Rule
+from ..formatting import ci_range, interval, number, p_printed
+from ..results import MetaResult
+from ..schema import METHOD_LABELS, SIZE_COLUMNS
+from .registry import INTERVENTION, OUTCOMES, Outcome
 
-#: The paper's I² threshold (percent) for switching from fixed to random effects.
-I2_THRESHOLD = 50.0
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """One pooled analysis of the paper: its outcome, measure and how it is titled."""
-
-    name: str
-    title: str
-    kind: str  # "binary" or "continuous"
-    measure: str
-
-    @property
-    def method(self) -> str:
-        return "MH" if self.kind == "binary" else "IV"
+#: The paper's rule: "I² < 50% meant small heterogeneity among studies, and fixed-effects model
+#: (FEM) was chosen. When I² ≥ 50% [...] random-effects model (REM) was selected."
+I2_RULE = I2Rule(50.0)
 
 
-ANALYSES = {a.name: a for a in (
-    Analysis("live_birth", "Live birth", "binary", "OR"),
-    Analysis("live_birth_primary", "Live birth, primary recurrent miscarriage", "binary", "OR"),
-    Analysis("live_birth_secondary", "Live birth, secondary recurrent miscarriage", "binary", "OR"),
-    Analysis("miscarriage", "Miscarriage", "binary", "OR"),
-    Analysis("birth_weight", "Birth weight (g)", "continuous", "MD"),
-    Analysis("adverse_reaction", "Adverse reactions", "binary", "OR"),
-)}
-
-
-def paper_model(i2: float) -> str:
-    """The paper's rule: fixed effect when I² < 50%, random effects otherwise."""
-    return "random" if i2 >= I2_THRESHOLD else "fixed"
-
-
-def pool(table: pd.DataFrame, analysis: Analysis, model: str, **options) -> MetaResult:
+def pool(table: pd.DataFrame, analysis: Outcome, model: str, **options) -> MetaResult:
     """Pool a study table with the analysis's measure and method."""
     if analysis.kind == "binary":
         return meta_binary(table, measure=analysis.measure, method=analysis.method, model=model, **options)
     return meta_continuous(table, measure=analysis.measure, model=model, **options)
 
 
-def as_the_paper_did(table: pd.DataFrame, analysis: Analysis) -> MetaResult:
+def as_the_paper_did(table: pd.DataFrame, analysis: Outcome) -> MetaResult:
     """Pool fixed-effect first, then switch to random effects if the paper's I² rule says so."""
     fixed = pool(table, analysis, "fixed")
-    model = paper_model(fixed.i2)
+    model = I2_RULE.model(fixed.i2)
     return fixed if model == "fixed" else pool(table, analysis, model)
 
 
-def study_table(review, analysis: Analysis, **selection) -> pd.DataFrame:
+def study_table(review, analysis: Outcome, **selection) -> pd.DataFrame:
     """The study rows of an analysis, from the loaded :class:`~metarmc.data.Review`."""
     getter = review.binary if analysis.kind == "binary" else review.continuous
     return getter(analysis.name, **selection)
@@ -75,7 +50,7 @@ def study_table(review, analysis: Analysis, **selection) -> pd.DataFrame:
 class Reproduction:
     """Our redo of one analysis beside what the paper printed."""
 
-    analysis: Analysis
+    analysis: Outcome
     result: MetaResult | None  # None when no study has data
     reported: pd.Series
     table: pd.DataFrame
@@ -93,7 +68,7 @@ class Reproduction:
 
 def reproduce(review, name: str) -> Reproduction:
     """Redo analysis ``name`` from the data, as the paper did it."""
-    analysis = ANALYSES[name]
+    analysis = OUTCOMES[name]
     table = study_table(review, analysis)
     result = as_the_paper_did(table, analysis) if len(table) else None
     return Reproduction(analysis, result, review.reported_row(name), table, review.missing(name))
@@ -101,7 +76,7 @@ def reproduce(review, name: str) -> Reproduction:
 
 def subgroup_table(review) -> pd.DataFrame:
     """Primary and secondary RM live-birth rows stacked with a ``subgroup`` column (RevMan's layout)."""
-    parts = [study_table(review, ANALYSES[name]).assign(subgroup=ANALYSES[name].title.split(", ")[1].capitalize())
+    parts = [study_table(review, OUTCOMES[name]).assign(subgroup=OUTCOMES[name].title.split(", ")[1].capitalize())
              for name in ("live_birth_primary", "live_birth_secondary")]
     return pd.concat(parts, ignore_index=True)
 
@@ -109,23 +84,19 @@ def subgroup_table(review) -> pd.DataFrame:
 def summary(review) -> pd.DataFrame:
     """One row per analysis: the paper's printed result, ours, and whether they match."""
     rows = []
-    for name in ANALYSES:
+    for name in OUTCOMES:
         rep = reproduce(review, name)
         ours = rep.result
         rows.append({
             "analysis": rep.analysis.title, "measure": rep.analysis.measure,
             "k_paper": int(rep.reported["k"]), "k_ours": ours.k if ours else 0,
-            "paper": _effect_text(rep.reported["estimate"], rep.reported["ci_low"], rep.reported["ci_high"]),
+            "paper": interval(rep.reported["estimate"], rep.reported["ci_low"], rep.reported["ci_high"]),
             "paper_model": rep.reported["model"],
-            "ours": _effect_text(ours.estimate, ours.ci_low, ours.ci_high) if ours else "no per-study data",
+            "ours": interval(ours.estimate, ours.ci_low, ours.ci_high) if ours else "no per-study data",
             "our_model": ours.model if ours else "",
             "match": rep.match,
         })
     return pd.DataFrame(rows)
-
-
-def _effect_text(estimate, low, high) -> str:
-    return f"{estimate:.2f} [{low:.2f}, {high:.2f}]"
 
 
 #: The paper's own inclusion criteria (Methods, "Criteria"), as checks on studies.csv columns.
@@ -155,27 +126,24 @@ def inclusion_check(studies: pd.DataFrame) -> pd.DataFrame:
 def side_by_side(rep: Reproduction) -> pd.DataFrame:
     """The paper's printed result and ours, one row per statistic (text, as printed/RevMan style)."""
     printed, ours = rep.reported, rep.result
-    table = rep.table
-    n_t = int(table["total_t" if rep.analysis.kind == "binary" else "n_t"].sum()) if len(table) else 0
-    n_c = int(table["total_c" if rep.analysis.kind == "binary" else "n_c"].sum()) if len(table) else 0
+    n_t, n_c = (int(rep.table[column].sum()) if len(rep.table) else 0 for column in SIZE_COLUMNS[rep.analysis.kind])
     rows = {
         "Studies": (f"{int(printed['k'])}", f"{ours.k}" if ours else "0"),
-        "Women, IVIG": (f"{int(printed['n_t'])}", f"{n_t}"),
+        f"Women, {INTERVENTION}": (f"{int(printed['n_t'])}", f"{n_t}"),
         "Women, control": (f"{int(printed['n_c'])}", f"{n_c}"),
         "Model": (printed["model"], ours.model if ours else ""),
-        analysis_measure(rep.analysis): (f"{printed['estimate']:.2f}", f"{ours.estimate:.2f}" if ours else ""),
-        "95% CI": (f"{printed['ci_low']:.2f} to {printed['ci_high']:.2f}",
-                   f"{ours.ci_low:.2f} to {ours.ci_high:.2f}" if ours else ""),
-        "Z": (f"{printed['z']:.2f}", f"{abs(ours.z):.2f}" if ours else ""),
+        analysis_measure(rep.analysis): (number(printed["estimate"]), number(ours.estimate) if ours else ""),
+        "95% CI": (ci_range(printed["ci_low"], printed["ci_high"]), ci_range(ours.ci_low, ours.ci_high) if ours else ""),
+        "Z": (number(printed["z"]), number(abs(ours.z)) if ours else ""),
         "P": (f"{printed['p']}", p_printed(ours.p) if ours else ""),
-        "I² (%)": (f"{printed['i2']:.0f}", f"{ours.i2:.0f}" if ours else ""),
+        "I² (%)": (number(printed["i2"], 0), number(ours.i2, 0) if ours else ""),
     }
     return pd.DataFrame(rows, index=["Paper", "Ours"]).T
 
 
-def analysis_measure(analysis: Analysis) -> str:
+def analysis_measure(analysis: Outcome) -> str:
     """``OR (M-H)`` or ``MD (IV)``: the measure and method the paper names."""
-    return f"{analysis.measure} ({'M-H' if analysis.method == 'MH' else 'IV'})"
+    return f"{analysis.measure} ({METHOD_LABELS[analysis.method]})"
 
 
 def differences(rep: Reproduction, studies: pd.DataFrame) -> list[str]:
@@ -211,14 +179,12 @@ def differences(rep: Reproduction, studies: pd.DataFrame) -> list[str]:
 
 def risk_of_bias(review) -> pd.DataFrame:
     """Our RoB 1 judgments with the studies' labels: study, domain, judgment, support."""
-    labels = review.studies.set_index("study_id")["label"]
-    rob = review.risk_of_bias.assign(study=lambda d: d["study_id"].map(labels))
-    return rob[["study", "domain", "judgment", "support"]]
+    return review.judgments()[["study", "domain", "judgment", "support"]]
 
 
 def risk_of_bias_totals(review) -> pd.DataFrame:
     """Per domain: how many studies we judge high / unclear risk, beside the paper's printed totals."""
-    ours = (review.risk_of_bias.groupby("domain")["judgment"].value_counts().unstack(fill_value=0)
+    ours = (review.judgments().groupby("domain")["judgment"].value_counts().unstack(fill_value=0)
             .reindex(columns=["high", "unclear", "low"], fill_value=0))
     paper = review.rob_paper_totals.set_index("domain")[["high", "unclear"]]
     table = ours.join(paper, rsuffix="_paper").reindex(paper.index)
