@@ -38,14 +38,16 @@ def site() -> Path:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
+def browser():
+    """One headless Chromium for every browser test of this module (a tab per page)."""
     path = browser_check.find_chromium()
     if path is None:
         message = "Chromium is not installed (apt-get install chromium), or set CHROMIUM"
         if os.environ.get("CI"):  # .ci/run installs it: a skip there would hide a broken install
             pytest.fail(message)
         pytest.skip(message)
-    return path
+    with browser_check.Chromium(path) as session:
+        yield session
 
 
 def listing(problems: list[str]) -> str:
@@ -59,10 +61,10 @@ def test_site_links_images_and_assets(site):
     assert not problems, listing(problems)
 
 
-def test_site_renders_in_browser(site, chromium):
+def test_site_renders_in_browser(site, browser):
     for old in SCREENSHOTS.glob("*.png"):
         old.unlink()
-    problems = browser_check.check_in_browser(site, chromium, screenshots=SCREENSHOTS)
+    problems = browser_check.check_in_browser(site, browser, screenshots=SCREENSHOTS)
     assert not problems, listing(problems)
     shots = sorted(SCREENSHOTS.glob("*.png"))
     assert shots, "no screenshot taken"
@@ -233,13 +235,13 @@ MATHJAX_HEAD = ('<script>window.MathJax = {"options": {"processHtmlClass": "math
 
 
 def test_shipped_mathjax_typesets_offline_and_the_check_sees_when_it_does_not(
-        site, chromium, tmp_path):
+        site, browser, tmp_path):
     """The site's own MathJax, served from loopback with every other host refused, typesets
     inline and display maths; the same page without MathJax is caught untypeset."""
     (tmp_path / "_static").symlink_to(site / "_static", target_is_directory=True)
     for name, head in (("with.html", MATHJAX_HEAD), ("without.html", "")):
         (tmp_path / name).write_text(PAGE.format(title=name, head=head, body=PROBE_MATHS))
-    problems = browser_check.check_in_browser(tmp_path, chromium, ["with.html", "without.html"])
+    problems = browser_check.check_in_browser(tmp_path, browser, ["with.html", "without.html"])
     assert problems == [
         "without.html: 2 maths not typeset by MathJax, first: "
         "'\\\\(w_i = 1/\\\\hat\\\\sigma_i^2\\\\)'",

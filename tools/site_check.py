@@ -73,6 +73,14 @@ def site_pages(site: Path) -> list[Path]:
 
 
 def parse(path: Path) -> BeautifulSoup:
+    """The page at ``path``, parsed once per version of the file: shared, so never modify it."""
+    path = Path(path).resolve()
+    stat = path.stat()
+    return _parse(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=256)
+def _parse(path: Path, mtime_ns: int, size: int) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf8", errors="replace"), "html.parser")
 
 
