@@ -1,5 +1,9 @@
 """Egger's test and trim-and-fill against metafor (validation/metafor/bias_reference.json,
-written by make_bias_reference.R: regtest(model = "lm") and trimfill(rma(...)))."""
+written by make_bias_reference.R: regtest(model = "lm") and trimfill(rma(...))).
+
+Tolerances: rel=1e-10: metafor and metarmc evaluate the same least-squares and trim-and-fill
+formulas in double precision (the R script prints 15 significant digits).
+"""
 
 import json
 from pathlib import Path

@@ -298,7 +298,7 @@ def check_rendered(browser: Chromium, base_url: str, name: str,
     try:
         dom = browser.render(base_url + name, screenshot=screenshot)
     except (RuntimeError, TimeoutError) as error:
-        return [f"{name}: {error or 'no answer from Chromium within %d s' % TIMEOUT_S}"]
+        return [f"{name}: {error or f'no answer from Chromium within {TIMEOUT_S} s'}"]
     return [f"{name}: {problem}" for problem in dom_problems(dom)]
 
 

@@ -26,7 +26,7 @@ import json
 import re
 import sys
 import xml.etree.ElementTree as ET
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -84,7 +84,7 @@ def _parse(path: Path, mtime_ns: int, size: int) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf8", errors="replace"), "html.parser")
 
 
-@lru_cache(maxsize=None)
+@cache
 def anchors(path: Path) -> frozenset[str]:
     """Every ``id`` in the page at ``path``, and every ``<a name>``."""
     soup = parse(path)
