@@ -79,7 +79,7 @@ test: book
 	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS)
 
 test-times: $(STAMP)
-	$(PY) benchmarks/test_times.py --jobs $(JOBS)
+	$(PY) benchmarks/time_make_test.py --jobs $(JOBS)
 
 # What tests/test_site.py checks in `make test`, as a report; also saves screenshots.
 site-check: book

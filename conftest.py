@@ -70,6 +70,30 @@ def pytest_configure(config):
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+# --------------------------------------------------------------------------- pytest-xdist
+# Files whose tests must share one worker: a chapter's cells run in order in one kernel, and the
+# site tests share one Chromium (tests/test_site.py). Every other test goes to whichever worker is
+# free. (xdist's own --dist loadgroup does not group under pytest 9.2: pytest-xdist issue 1386.)
+ONE_WORKER_FILES = ("tests/test_site.py",)
+
+
+def one_worker_scope(nodeid: str) -> str:
+    """The unit of work pytest-xdist hands to one worker: a chapter or ONE_WORKER_FILES, else one test."""
+    path = nodeid.split("::", 1)[0]
+    return path if path.startswith("book/") or path in ONE_WORKER_FILES else nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ChapterScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return one_worker_scope(nodeid)
+
+    return ChapterScheduling(config, log)
+
+
 # --------------------------------------------------------------------------- data fixtures
 # Data are loaded here, when a test asks for them, never at import: collecting the tests reads
 # no data, and a broken data file fails the tests that use it, each saying why.

@@ -21,6 +21,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 import browser_check  # noqa: E402
 import site_check  # noqa: E402
 
+# The checks of the built site need `make book` first (`make check` leaves them out: -m "not book");
+# with pytest-xdist they all run on one worker, so that they share one Chromium (conftest.py).
 SITE = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 MATHJAX = "_static/mathjax/tex-chtml.js"
@@ -56,11 +58,13 @@ def listing(problems: list[str]) -> str:
 
 # --- the built site -----------------------------------------------------------------------
 
+@pytest.mark.book
 def test_site_links_images_and_assets(site):
     problems = site_check.check_site(site)
     assert not problems, listing(problems)
 
 
+@pytest.mark.book
 def test_site_renders_in_browser(site, browser):
     for old in SCREENSHOTS.glob("*.png"):
         old.unlink()
@@ -71,6 +75,7 @@ def test_site_renders_in_browser(site, browser):
     assert all(shot.read_bytes().startswith(b"\x89PNG") for shot in shots)
 
 
+@pytest.mark.book
 def test_maths_uses_the_mathjax_shipped_with_the_site(site):
     assert (site / MATHJAX).is_file(), f"{MATHJAX} missing: is sphinx-mathjax-offline installed?"
     for page in site_check.site_pages(site):
@@ -97,6 +102,7 @@ def header_links(site: Path, docname: str) -> dict[str, str]:
     return {a.get("title", ""): a["href"] for a in soup.select(".article-header-buttons a[href]")}
 
 
+@pytest.mark.book
 def test_every_chapter_links_its_source_repository_and_edit_page(site):
     for docname in built_chapters(site):
         links = header_links(site, docname)
@@ -105,6 +111,7 @@ def test_every_chapter_links_its_source_repository_and_edit_page(site):
         assert links.get("Download source file") == f"../_sources/{docname}.md", docname
 
 
+@pytest.mark.book
 def test_every_notebook_chapter_offers_its_executed_notebook_and_binder(site):
     notebooks = [d for d in built_chapters(site)
                  if "kernelspec:" in (ROOT / f"{d}.md").read_text(encoding="utf8")]
@@ -122,6 +129,7 @@ def test_every_notebook_chapter_offers_its_executed_notebook_and_binder(site):
         assert code and all(cell.execution_count for cell in code), f"{docname}.ipynb not executed"
 
 
+@pytest.mark.book
 def test_every_data_file_is_downloadable_from_the_site(site):
     """Each data/*.csv (and the data dictionary) is linked from a page, as an exact copy."""
     downloads = {}
@@ -234,6 +242,7 @@ MATHJAX_HEAD = ('<script>window.MathJax = {"options": {"processHtmlClass": "math
                 f'<script defer src="{MATHJAX}"></script>')
 
 
+@pytest.mark.book
 def test_shipped_mathjax_typesets_offline_and_the_check_sees_when_it_does_not(
         site, browser, tmp_path):
     """The site's own MathJax, served from loopback with every other host refused, typesets
