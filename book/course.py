@@ -82,13 +82,16 @@ class RCase:
     options: Mapping = field(compare=False)
     r_version: str
     metafor_version: str
+    subgroup: tuple | None = None
 
     @property
     def data(self) -> pd.DataFrame:
-        """The case's per-study input vectors as a study table (one row per study)."""
+        """The case's per-study input vectors as a study table (one row per study), with a
+        ``subgroup`` column for the subgroup cases (whose labels are stored beside the input)."""
         k = len(self.input["study"])
-        return pd.DataFrame({name: values for name, values in self.input.items()
-                             if isinstance(values, list) and len(values) == k})
+        frame = pd.DataFrame({name: values for name, values in self.input.items()
+                              if isinstance(values, list) and len(values) == k})
+        return frame if self.subgroup is None else frame.assign(subgroup=list(self.subgroup))
 
     @property
     def caption(self) -> str:
@@ -185,7 +188,8 @@ def r_case(source: str, case_id: str, *, kind: str | None = None) -> RCase:
     code = case["call"] if not preamble or case["call"].startswith(preamble) else f"{preamble}\n{case['call']}"
     return RCase(source=source, id=case_id, dataset=case["dataset"], code=code.strip("\n"), input=case["input"],
                  expected=case["expected"], options=case.get("options", {}), r_version=reference["r_version"],
-                 metafor_version=reference["metafor_version"])
+                 metafor_version=reference["metafor_version"],
+                 subgroup=tuple(case["subgroup"]) if "subgroup" in case else None)
 
 
 def table(frame: pd.DataFrame, **formats):

@@ -1,4 +1,4 @@
-"""Plots: forest, funnel, risk of bias, PRISMA, trial sequential analysis, Baujat, GOSH, and two for teaching.
+"""Plots: forest, funnel, risk of bias, PRISMA, trial sequential analysis, Baujat, GOSH, meta-regression bubbles, and two for teaching.
 
 Every function takes results or DataFrames (never file paths), draws with matplotlib only,
 and returns the :class:`~matplotlib.figure.Figure` it drew on. Pass ``ax=`` to draw into an
@@ -14,8 +14,10 @@ from .gosh import gosh_plot
 from .heterogeneity import heterogeneity_by_size_plot
 from .measures import implied_effects_plot
 from .prisma import prisma_flow
+from .regression import bubble_plot
 from .rob import rob_summary, rob_traffic_light
 from .sequential import tsa_plot
 
 __all__ = ["forest_plot", "summary_forest", "funnel_plot", "rob_traffic_light", "rob_summary", "prisma_flow",
-           "tsa_plot", "baujat_plot", "gosh_plot", "implied_effects_plot", "heterogeneity_by_size_plot"]
+           "tsa_plot", "baujat_plot", "gosh_plot", "implied_effects_plot", "heterogeneity_by_size_plot",
+           "bubble_plot"]
