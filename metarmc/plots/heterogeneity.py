@@ -60,6 +60,7 @@ def heterogeneity_by_size_plot(by_size: pd.DataFrame, ax=None) -> Figure:
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0f}"))
     ax.set_ylim(0, 105)
+    ax.yaxis.set_major_locator(FixedLocator([0, 20, 40, 60, 80, 100]))
     ax.set_xlabel(f"Median arm size (true τ² = {float(tau2[0]):.3g} throughout)")
     ax.set_ylabel("Percent")
     ax.tick_params(labelsize=SMALL_FONT_SIZE)

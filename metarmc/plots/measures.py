@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FixedLocator, PercentFormatter
 
 from ..measures import implied_effects
-from .style import LINE_COLOUR, POOLED_COLOUR, SMALL_FONT_SIZE, STUDY_COLOUR, ReviewFigure
+from .style import LINE_COLOUR, POOLED_COLOUR, SMALL_FONT_SIZE, STUDY_COLOUR, ReviewFigure, nice_ticks
 
 
 def implied_effects_plot(implied: pd.DataFrame, ax=None, *, observed_risk: float | None = None) -> Figure:
@@ -66,7 +66,9 @@ def implied_effects_plot(implied: pd.DataFrame, ax=None, *, observed_risk: float
         ax.annotate(f"control risk {observed_risk:.0%}: RR {at:.2f}", (observed_risk, at), xytext=(6, 6),
                     textcoords="offset points", fontsize=SMALL_FONT_SIZE)
     ax.set_xlim(0, 1)
-    ax.set_ylim(min(1.0, odds_ratio) * 0.9, max(1.0, odds_ratio) * 1.12)
+    limits = (min(1.0, odds_ratio) * 0.9, max(1.0, odds_ratio) * 1.12)
+    ax.set_ylim(*limits)
+    ax.yaxis.set_major_locator(FixedLocator(nice_ticks(*limits, log=False)))
     ax.xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
     ax.set_xlabel("Risk of the event in the control arm")
     ax.set_ylabel("Ratio (treatment vs control)")

@@ -66,21 +66,26 @@ def bubble_plot(fit: MetaRegression, ax=None, *, ratio: bool = False, null: floa
                alpha=0.55, edgecolors=POOLED_COLOUR, linewidths=0.5, zorder=3, gid="studies")
     grid = np.linspace(x.min(), x.max(), 50)
     beta = fit.coefficients["estimate"]
-    ax.plot(grid, back(beta[INTERCEPT] + beta[moderator] * grid), color=POOLED_COLOUR, lw=1.5, gid="fitted line")
+    fitted = back(beta[INTERCEPT] + beta[moderator] * grid)
+    ax.plot(grid, fitted, color=POOLED_COLOUR, lw=1.5, gid="fitted line")
+    if ratio:
+        ax.set_yscale("log")
     null = null if null is not None else (1.0 if ratio else 0.0)
     ax.axhline(null, color=LINE_COLOUR, lw=0.8, ls="--")
-    if ratio:
-        limits = padded_limits([*back(studies["yi"]), *back(beta[INTERCEPT] + beta[moderator] * grid), null], log=True,
-                               pad=0.15)
-        ax.set_yscale("log")
-        ax.set_ylim(*limits)
-        ax.yaxis.set_major_locator(FixedLocator(nice_ticks(*limits, log=True)))
-        ax.yaxis.set_minor_locator(NullLocator())
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    _fix_axis(ax.yaxis, ax.set_ylim, [*back(studies["yi"]), *fitted, null], log=ratio)
+    _fix_axis(ax.xaxis, ax.set_xlim, x, log=False)
     ax.set_xlabel(xlabel or moderator)
     ax.set_ylabel(ylabel + (" (log scale)" if ratio else ""))
-    ax.margins(x=0.08, y=0 if ratio else 0.15)
     ax.tick_params(labelsize=SMALL_FONT_SIZE)
     for side in ("right", "top"):
         ax.spines[side].set_visible(False)
     return ax.figure
+
+
+def _fix_axis(axis, set_limits, values, log: bool) -> None:
+    """Padded limits holding ``values`` and round ticks inside them, labelled as plain numbers."""
+    limits = padded_limits(values, log, pad=0.12)
+    set_limits(*limits)
+    axis.set_major_locator(FixedLocator(nice_ticks(*limits, log=log)))
+    axis.set_minor_locator(NullLocator())
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
