@@ -137,17 +137,20 @@ class RCase:
         return f"# {self.caption}\n{self.code}"
 
     def _repr_html_(self) -> str:
-        """A collapsed block, like the toggles of the Python cells, with R syntax highlighting."""
+        """A folded block drawn like myst-nb's ``hide-input`` toggles, with R syntax highlighting."""
         from pygments import highlight
         from pygments.formatters import HtmlFormatter
         from pygments.lexers import SLexer
 
         code = highlight(self.code, SLexer(), HtmlFormatter(cssclass="highlight"))
-        note = (f"Run exactly as written, with the input vectors of the case defined; "
+        note = (f"{self.caption}. Run exactly as written, with the input vectors of the case defined; "
                 f"{SOURCES[self.source]} check metarmc against what it computed.")
-        return (f'<details class="r-call"><summary>The same in R: {html.escape(self.caption)}</summary>'
-                f'<div class="highlight-r notranslate">{code}</div><p><small>{html.escape(note)}</small></p>'
-                "</details>")
+        return ('<details class="admonition hide above-input r-call">'
+                '<summary aria-label="Toggle hidden content">'
+                '<p class="collapsed admonition-title">Show the same in R (metafor)</p>'
+                '<p class="expanded admonition-title">Hide the R</p></summary>'
+                f'<div class="cell_input docutils container"><div class="highlight-r notranslate">{code}</div></div>'
+                f"<p><small>{html.escape(note)}</small></p></details>")
 
 
 def _shown(values: np.ndarray) -> str:
@@ -201,4 +204,8 @@ def table(frame: pd.DataFrame, **formats):
     >>> "1.23" in shown, "row_heading" in shown      # formatted; no index column
     (True, False)
     """
-    return frame.style.hide(axis="index").format(formats or None, na_rep="")
+    numbers = [column for column in frame.columns if pd.api.types.is_numeric_dtype(frame[column])]
+    return (frame.style.hide(axis="index").format(formats or None, na_rep="")
+            .set_table_attributes('class="dataframe"')            # the theme's table style
+            .set_table_styles([{"selector": "th, td", "props": "padding: 0.25em 0.6em;"}])
+            .set_properties(subset=numbers, **{"text-align": "right"}))

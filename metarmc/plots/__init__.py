@@ -1,4 +1,4 @@
-"""Plots: forest, funnel, risk of bias, PRISMA, trial sequential analysis, Baujat, GOSH, meta-regression bubbles, and two for teaching.
+"""Plots: forest, funnel, risk of bias, PRISMA, TSA, Baujat, GOSH, meta-regression bubbles, and teaching plots.
 
 Every function takes results or DataFrames (never file paths), draws with matplotlib only,
 and returns the :class:`~matplotlib.figure.Figure` it drew on. Pass ``ax=`` to draw into an

@@ -58,12 +58,13 @@ def implied_effects_plot(implied: pd.DataFrame, ax=None, *, observed_risk: float
     ax.plot(risk, ratio, color=STUDY_COLOUR, lw=2, gid="risk ratio")
     ax.annotate(f"odds ratio {odds_ratio:.2f}", (risk.iloc[-1], odds_ratio), xytext=(0, 4),
                 textcoords="offset points", ha="right", va="bottom", fontsize=SMALL_FONT_SIZE)
-    ax.annotate("risk ratio it implies", (risk.iloc[0], ratio.iloc[0]), xytext=(6, -4), textcoords="offset points",
-                ha="left", va="top", fontsize=SMALL_FONT_SIZE, color=STUDY_COLOUR)
+    at = len(implied) * 7 // 10  # label the curve where it has left the odds ratio's line
+    ax.annotate("risk ratio it implies", (risk.iloc[at], ratio.iloc[at]), xytext=(6, 6), textcoords="offset points",
+                ha="left", va="bottom", fontsize=SMALL_FONT_SIZE, color=STUDY_COLOUR)
     if observed_risk is not None:
-        at = float(implied_effects(odds_ratio, [observed_risk])["risk_ratio"].iloc[0])
-        ax.plot([observed_risk], [at], "o", color=STUDY_COLOUR, gid="observed")
-        ax.annotate(f"control risk {observed_risk:.0%}: RR {at:.2f}", (observed_risk, at), xytext=(6, 6),
+        observed = float(implied_effects(odds_ratio, [observed_risk])["risk_ratio"].iloc[0])
+        ax.plot([observed_risk], [observed], "o", color=STUDY_COLOUR, gid="observed")
+        ax.annotate(f"control risk {observed_risk:.0%}: RR {observed:.2f}", (observed_risk, observed), xytext=(6, 6),
                     textcoords="offset points", fontsize=SMALL_FONT_SIZE)
     ax.set_xlim(0, 1)
     limits = (min(1.0, odds_ratio) * 0.9, max(1.0, odds_ratio) * 1.12)
