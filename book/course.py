@@ -147,8 +147,8 @@ class RCase:
                 f"{SOURCES[self.source]} check metarmc against what it computed.")
         return ('<details class="admonition hide above-input r-call">'
                 '<summary aria-label="Toggle hidden content">'
-                '<p class="collapsed admonition-title">Show the same in R (metafor)</p>'
-                '<p class="expanded admonition-title">Hide the R</p></summary>'
+                f'<p class="collapsed admonition-title">Show the same in R (metafor: {html.escape(self.id)})</p>'
+                f'<p class="expanded admonition-title">Hide the R of {html.escape(self.id)}</p></summary>'
                 f'<div class="cell_input docutils container"><div class="highlight-r notranslate">{code}</div></div>'
                 f"<p><small>{html.escape(note)}</small></p></details>")
 
