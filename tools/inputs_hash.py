@@ -2,7 +2,8 @@
 """Fingerprint the inputs of the book's outputs that jupyter-cache cannot see.
 
 jupyter-cache re-executes a chapter only when its code changes; a chapter's outputs also
-depend on the data in ``data/`` and on the ``metarmc`` package. And when Sphinx re-reads a
+depend on the data in ``data/``, on the ``metarmc`` package and, for the methods course, on the
+pinned R reference values in ``validation/metafor/`` (``book/course.py`` shows their R calls). And when Sphinx re-reads a
 chapter whose code did not change (a prose edit, a new chapter, a config change), myst-nb
 1.4 serves the cached outputs to the HTML but writes the chapter's downloadable ``.ipynb``
 without them. So the hash also covers the chapters and the book's configuration: any change
@@ -23,7 +24,7 @@ import hashlib
 import sys
 from pathlib import Path
 
-DEFAULT_PATHS = ("data", "metarmc", "book", "_config.yml", "_toc.yml", "references.bib")
+DEFAULT_PATHS = ("data", "metarmc", "book", "validation/metafor", "_config.yml", "_toc.yml", "references.bib")
 SKIP_DIRS = {"__pycache__"}
 SKIP_SUFFIXES = {".pyc", ".pyo"}
 
