@@ -26,8 +26,11 @@ IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "_build", ".ipynb_checkp
 
 
 def copy_book(dest: Path, *extra: str) -> Path:
-    """Copy what `pytest book --nbval` needs (plus `extra` paths) into dest."""
-    for rel in ("book", "tests/golden", "data", *extra):
+    """Copy what `pytest book --nbval` needs (plus `extra` paths) into dest.
+
+    The methods course (book/course.py) reads the pinned R references of validation/metafor.
+    """
+    for rel in ("book", "tests/golden", "data", "validation/metafor", *extra):
         shutil.copytree(ROOT / rel, dest / rel, ignore=IGNORE)
     shutil.copy2(ROOT / "conftest.py", dest / "conftest.py")
     return dest

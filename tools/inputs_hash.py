@@ -2,7 +2,8 @@
 """Fingerprint the inputs of the book's outputs that jupyter-cache cannot see.
 
 jupyter-cache re-executes a chapter only when its code (or kernel) changes; a chapter's outputs
-also depend on the data in ``data/``, on the ``metarmc`` package, on the pinned libraries
+also depend on the data in ``data/``, on the ``metarmc`` package, on the pinned R reference
+values the methods course shows (``validation/metafor/``), on the pinned libraries
 (``requirements.txt``), on the execution settings (``_config.yml``) and on any other file under
 ``book/`` a chapter might read. This prints one SHA-256 over every file under those paths
 (relative path and content; ``__pycache__`` and ``*.pyc`` left out), so the Makefile can clear
@@ -26,7 +27,7 @@ import hashlib
 import sys
 from pathlib import Path
 
-DEFAULT_PATHS = ("data", "metarmc", "book", "_config.yml", "requirements.txt")
+DEFAULT_PATHS = ("data", "metarmc", "book", "validation/metafor", "_config.yml", "requirements.txt")
 SKIP_DIRS = {"__pycache__"}
 SKIP_SUFFIXES = {".pyc", ".pyo"}
 SKIP_GLOBS = ("book/*.md",)  # the chapters: jupyter-cache sees their code

@@ -14,9 +14,11 @@ from typing import NamedTuple
 import pandas as pd
 
 from ..formatting import studies_text
-from ..grade import SummaryOfFindings, statement
+from ..grade import SYMBOLS, SummaryOfFindings, statement
 from .audit import audit_flags
+from .findings import PRINTED_ONLY
 from .paper import summary
+from .plan import PLAN
 from .registry import INTERVENTION
 from .release import effect_verb
 
@@ -46,7 +48,7 @@ def bottom_line(sof: SummaryOfFindings) -> BottomLine:
     """The bottom line of the review, from its summary of findings (live birth and adverse reactions rows)."""
     live_birth, harms = sof["live_birth"], sof["adverse_reaction"]
     said = statement(live_birth.certainty, effect_verb(live_birth), INTERVENTION)
-    effect = (f"In {studies_text(live_birth.studies).replace('studies', 'randomised, placebo-controlled trials')} "
+    effect = (f"In {studies_text(live_birth.studies).replace('studies', PLAN.body_words)} "
               f"({live_birth.participants:,} women with recurrent miscarriage), {said}: "
               f"{live_birth.absolute_text('live births')}, an odds ratio of "
               f"{live_birth.relative_effect.removeprefix('OR ')}.")
@@ -61,6 +63,26 @@ def bottom_line(sof: SummaryOfFindings) -> BottomLine:
         harm = (f"For adverse reactions, {statement(harms.certainty, effect_verb(harms), INTERVENTION)}: "
                 f"{harms.relative_effect} ({harms.certainty} certainty).")
     return BottomLine(effect[0].upper() + effect[1:], certainty, harm[0].upper() + harm[1:])
+
+
+def compact_sof(sof: SummaryOfFindings) -> pd.DataFrame:
+    """The summary of findings in four columns, for a phone-width first screen.
+
+    ``Outcome``, the absolute effect (difference per 1,000 with its CI), the relative effect
+    (a result only the paper printed is marked as such) and the certainty without footnotes.
+    """
+    return pd.DataFrame({
+        "Outcome": [row.title for row in sof.findings],
+        f"Difference with {INTERVENTION}": [row.absolute_effect or "not estimable"
+                                           for row in sof.findings],
+        "Relative effect (95% CI)": [row.relative_effect + (", as printed by the paper" if row.note == PRINTED_ONLY
+                                                            else "") for row in sof.findings],
+        "Certainty": [_certainty(row) for row in sof.findings],
+    })
+
+
+def _certainty(row) -> str:
+    return f"{SYMBOLS[row.certainty]} {row.certainty.capitalize()}" if row.certainty in SYMBOLS else "Not assessed"
 
 
 def reproduction_table(review) -> pd.DataFrame:

@@ -165,6 +165,10 @@ def missing_evidence(review, outcome: str) -> tuple[float, str]:
     return share, ", ".join(missing["label"])
 
 
+#: The note of a row whose only result is the paper's printed one.
+PRINTED_ONLY = "the paper's printed result only; no trial's data could be traced"
+
+
 def rate_printed_only(review, outcome: str) -> OutcomeFindings:
     """A row for an outcome whose only result is the paper's printed one (no trial has traceable data).
 
@@ -198,7 +202,7 @@ def rate_printed_only(review, outcome: str) -> OutcomeFindings:
         ci_low=low, ci_high=high, control_risk=None, start="low",
         start_reason="the studies pooled are not named, so the result cannot be shown to be randomised evidence: "
                      "start low", ratings=ratings, certainty=certainty("low", (r.downgrade for r in ratings)),
-        note="the paper's printed result only; no trial's data could be traced",
+        note=PRINTED_ONLY,
         comment=f"As printed by the paper; not reproducible from traceable data.{zero}")
 
 
