@@ -5,8 +5,9 @@ wider than a page. :func:`table` renders the frame's cells in full as a plain ``
 the ``review-table`` class (styled by the book's ``_static/review.css``: wrapping text, the
 text column's width, and below 600 px one card per row with each cell labelled by its column,
 so no column is lost on a phone). Numeric columns are right-aligned; ``formats`` (column ->
-format string or function) turns their values into text, else floats show six decimals. The text representation, what a notebook's plain-text output
-and the golden copies hold, is the frame itself, one cell per line, so a diff reads naturally.
+format string or function) turns their values into text, else floats show six decimals. The
+text representation, what a notebook's plain-text output and the golden copies hold, is the
+frame itself, one cell per line, so a diff reads naturally.
 
 Examples
 --------
@@ -60,7 +61,8 @@ class Table:
     def _cell(self, column, value) -> str:
         tag = "th" if column in self.key else "td"
         attributes = (' scope="row"' if tag == "th" else "") + (' class="num"' if column in self.numeric else "")
-        return f'<{tag}{attributes} data-label="{html.escape(str(column))}">{html.escape(self._text(column, value))}</{tag}>'
+        text = html.escape(self._text(column, value))
+        return f'<{tag}{attributes} data-label="{html.escape(str(column))}">{text}</{tag}>'
 
     def _text(self, column, value) -> str:
         """A cell as text: empty when missing, else by its column's format (floats: six decimals)."""
