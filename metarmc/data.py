@@ -369,6 +369,21 @@ FILES: Mapping[str, FileSpec] = {
         },
         key=("analysis", "quantity", "location", "quote"),
     ),
+    "estimates": FileSpec(
+        {
+            "study_id": _REQUIRED,
+            "outcome": Column(required=True, choices=tuple(OUTCOMES)),
+            "measure": Column(required=True, choices=MEASURES),
+            "estimate": Column(NUMBER, required=True),
+            "ci_low": Column(NUMBER, required=True),
+            "ci_high": Column(NUMBER, required=True),
+            "adjusted_for": _REQUIRED,
+            "source": _REQUIRED,
+            "quote": _REQUIRED,
+            "notes": Column(),
+        },
+        key=("study_id", "outcome", "measure"),
+    ),
     "study_facts": FileSpec(
         {
             "study_id": Column(STUDY_ID, required=True),
@@ -672,6 +687,19 @@ def _unknown_study_problems(table: _Table, studies: _Table | None, column: str =
 # --------------------------------------------------------------------------- other files
 
 
+def _interval_problems(table: _Table) -> Iterator[Problem]:
+    """Require ci_low <= estimate <= ci_high (and positive values for a ratio)."""
+    for number, row in table.rows:
+        values = [_value(table.file.removesuffix(".csv"), c, row[c]) for c in ("ci_low", "estimate", "ci_high")]
+        if None in values:
+            continue
+        if not values[0] <= values[1] <= values[2]:
+            yield Problem(table.file, number, "estimate", f"expected ci_low <= estimate <= ci_high; found "
+                          f"{values[0]:g}, {values[1]:g}, {values[2]:g}")
+        elif row.get("measure") in ("OR", "RR") and values[0] <= 0:
+            yield Problem(table.file, number, "ci_low", f"a ratio's CI must be positive; found {values[0]:g}")
+
+
 def _missing_domain_problems(table: _Table, studies: _Table | None) -> Iterator[Problem]:
     """Require a judgment for every RoB domain of every study."""
     if studies is None or not studies.has("study_id") or not table.has("study_id", "domain"):
@@ -802,6 +830,7 @@ def _problems(tables: Mapping[str, _Table | None]) -> list[Problem]:
         "outcomes": (_outcome_row_problems, _main_problems),
         "risk_of_bias": (lambda rob: _missing_domain_problems(rob, studies),),
         "prisma": (_prisma_problems,),
+        "estimates": (_interval_problems,),
         "study_facts": (_study_fact_problems,),
         "harms": (_harm_problems,),
         "overlaps": (_overlap_problems, lambda pairs: _unknown_study_problems(pairs, studies, "other_study_id")),
@@ -921,6 +950,7 @@ class Review:
     search: pd.DataFrame
     reported: pd.DataFrame
     reported_facts: pd.DataFrame
+    estimates: pd.DataFrame
     study_facts: pd.DataFrame
     harms: pd.DataFrame
     overlaps: pd.DataFrame
@@ -1118,6 +1148,15 @@ class Review:
             if not (pd.isna(t) or pd.isna(c)):
                 found.setdefault((int(t), int(c)), f"studies.csv n_{kind}")
         return list(found.items())
+
+    def reported_estimates(self, outcome: str) -> pd.DataFrame:
+        """The effect estimates studies themselves report for ``outcome`` (``estimates.csv``, e.g. an adjusted
+        odds ratio), with the study's label (``study``) and design columns, ordered by label."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}; found {outcome!r}")
+        study = self.studies[["study_id", "label", "year", *DESIGN_COLUMNS]].rename(columns={"label": "study"})
+        rows = self.estimates[self.estimates["outcome"] == outcome].merge(study, on="study_id", how="left")
+        return self._by_label(rows.assign(denominator=""))
 
     def judgments(self) -> pd.DataFrame:
         """The risk-of-bias judgments with the studies' labels: ``study``, ``study_id``, ``domain``,
