@@ -379,6 +379,7 @@ FILES: Mapping[str, FileSpec] = {
             "ci_high": Column(NUMBER, required=True),
             "adjusted_for": _REQUIRED,
             "source": _REQUIRED,
+            "source_type": Column(SOURCE_TYPE_LIST, required=True),
             "quote": _REQUIRED,
             "notes": Column(),
         },
@@ -1152,10 +1153,8 @@ class Review:
     def reported_estimates(self, outcome: str) -> pd.DataFrame:
         """The effect estimates studies themselves report for ``outcome`` (``estimates.csv``, e.g. an adjusted
         odds ratio), with the study's label (``study``) and design columns, ordered by label."""
-        if outcome not in OUTCOMES:
-            raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}; found {outcome!r}")
         study = self.studies[["study_id", "label", "year", *DESIGN_COLUMNS]].rename(columns={"label": "study"})
-        rows = self.estimates[self.estimates["outcome"] == outcome].merge(study, on="study_id", how="left")
+        rows = self.estimates[self.estimates["outcome"] == self._known(outcome)].merge(study, on="study_id", how="left")
         return self._by_label(rows.assign(denominator=""))
 
     def judgments(self) -> pd.DataFrame:

@@ -401,6 +401,8 @@ BREAKS = {
     "estimate of an unknown study": (
         lambda d: set_cell(d, "estimates.csv", 2, "study_id", "omega2020"), "estimates.csv:2:study_id"),
     "estimate without a quote": (lambda d: set_cell(d, "estimates.csv", 2, "quote", ""), "estimates.csv:2:quote"),
+    "estimate without source_type": (
+        lambda d: set_cell(d, "estimates.csv", 2, "source_type", ""), "estimates.csv:2:source_type"),
 }
 
 
