@@ -11,9 +11,9 @@ from .baujat import baujat_plot
 from .forest import forest_plot, summary_forest
 from .funnel import funnel_plot
 from .gosh import gosh_plot
-from .prisma import prisma_flow
+from .prisma import prisma_flow, prisma_update_flow
 from .rob import rob_summary, rob_traffic_light
 from .sequential import tsa_plot
 
 __all__ = ["forest_plot", "summary_forest", "funnel_plot", "rob_traffic_light", "rob_summary", "prisma_flow",
-           "tsa_plot", "baujat_plot", "gosh_plot"]
+           "prisma_update_flow", "tsa_plot", "baujat_plot", "gosh_plot"]
