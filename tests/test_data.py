@@ -393,9 +393,11 @@ BREAKS = {
         lambda d: set_cell(d, "overlaps.csv", 2, "certainty", "likely"),
         "overlaps.csv:2:certainty",
     ),
-    "estimate outside its CI": (lambda d: set_cell(d, "estimates.csv", 2, "estimate", "4.0"), "estimates.csv:2:estimate"),
+    "estimate outside its CI": (lambda d: set_cell(d, "estimates.csv", 2, "estimate", "4.0"),
+                                "estimates.csv:2:estimate"),
     "ratio CI not positive": (
-        lambda d: (set_cell(d, "estimates.csv", 2, "ci_low", "-0.1"), set_cell(d, "estimates.csv", 2, "estimate", "0.5")),
+        lambda d: (set_cell(d, "estimates.csv", 2, "ci_low", "-0.1"),
+                   set_cell(d, "estimates.csv", 2, "estimate", "0.5")),
         "estimates.csv:2:ci_low",
     ),
     "estimate of an unknown study": (
