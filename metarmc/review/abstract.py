@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from ..audit import RULE_TITLES
 from ..formatting import studies_text
 from ..grade import SYMBOLS, SummaryOfFindings, statement
 from .audit import audit_flags
@@ -28,12 +29,6 @@ DOMAIN_WORDS = {"risk_of_bias": "limitations in how the trials were run or repor
                 "indirectness": "trials in other populations or comparisons",
                 "imprecision": "imprecision (too few women, wide confidence intervals)",
                 "publication_bias": "missing evidence (trials without usable data)"}
-#: How each audit rule reads for a reader.
-RULE_WORDS = {"ci_vs_p": "CI and P contradict each other", "z_from_ci": "Z does not follow from the CI",
-              "p_from_z": "P does not follow from Z", "estimate_in_ci": "estimate outside its own CI",
-              "ci_symmetry": "CI not centred on the estimate", "model_rule": "model breaks the paper's own rule",
-              "counts": "numbers of studies or women disagree", "grim_percent": "impossible percentage",
-              "wording": "text contradicts the numbers"}
 
 
 class BottomLine(NamedTuple):
@@ -109,7 +104,7 @@ def reproduction_table(review) -> pd.DataFrame:
             "Paper printed": f"{row.paper} ({row.paper_model} effect)",
             "Redone by the paper's method": row.ours if row.k_ours == 0 else f"{row.ours} ({row.our_model} effect)",
             "Match": match_words[row.match],
-            "Audit": ("\u26a0 " + "; ".join(RULE_WORDS[r] for r in rules)) if rules else "no contradiction found",
+            "Audit": ("\u26a0 " + "; ".join(RULE_TITLES[r] for r in rules)) if rules else "no contradiction found",
         })
     return pd.DataFrame(rows)
 
