@@ -35,6 +35,7 @@ from .results import MetaResult
 from .review.assumptions import EGERUP_2015
 from .review.audit import audit_flags, reproduced_vs_reported
 from .review.findings import summary_of_findings
+from .review.other_reviews import compare_reviews
 from .review.paper import (I2_RULE, as_the_paper_did, differences, inclusion_check, reproduce, risk_of_bias,
                            risk_of_bias_totals, side_by_side, study_table, subgroup_table, summary)
 from .review.registry import CONTROL, INTERVENTION, OUTCOMES
@@ -54,5 +55,5 @@ __all__ = [
     "load", "validate", "changelog_dates", "OUTCOMES", "INTERVENTION", "CONTROL", "I2_RULE", "EGERUP_2015",
     "reproduce", "summary", "side_by_side", "differences", "inclusion_check", "study_table", "subgroup_table",
     "as_the_paper_did", "risk_of_bias", "risk_of_bias_totals", "audit_flags", "reproduced_vs_reported",
-    "summary_of_findings", "standard_scenarios", "fitting_study_sets", "reconstruct",
+    "summary_of_findings", "standard_scenarios", "fitting_study_sets", "reconstruct", "compare_reviews",
 ]
