@@ -736,7 +736,8 @@ def _review_result_messages(row: dict[str, str]) -> Iterator[tuple[str, str]]:
                 yield name, f"{name} must be empty when status is {status}; found {row[name]!r}"
         if row.get("notes") == "":
             yield "notes", f"notes is required when status is {status} (say what was reached); found an empty cell"
-    low, estimate, high = (_value("other_reviews", name, row.get(name, "")) for name in ("ci_low", "estimate", "ci_high"))
+    low, estimate, high = (_value("other_reviews", name, row.get(name, ""))
+                           for name in ("ci_low", "estimate", "ci_high"))
     if None not in (low, estimate, high) and not low <= estimate <= high:
         yield "estimate", f"estimate must lie within ci_low to ci_high ({low} to {high}); found {estimate}"
     studies, rcts = (_value("other_reviews", name, row.get(name, "")) for name in ("n_studies", "n_rcts"))
@@ -761,7 +762,8 @@ def _trial_list_messages(row: dict[str, str]) -> Iterator[tuple[str, str]]:
                 yield name, f"{name} is required when trials_listed is {listed}; found an empty cell"
     repeated = sorted({key for key in keys if keys.count(key) > 1})
     if repeated:
-        yield "trials_other", f"expected each trial once in trials_in_paper and trials_other; found {', '.join(repeated)} again"
+        yield "trials_other", (f"expected each trial once in trials_in_paper and trials_other; "
+                               f"found {', '.join(repeated)} again")
     n_studies = _value("other_reviews", "n_studies", row.get("n_studies", ""))
     if listed == "complete" and n_studies is not None and len(keys) != n_studies:
         yield "trials_listed", (f"a complete trial list must name n_studies ({n_studies}) trials; "

@@ -60,7 +60,7 @@ def cutoff(row) -> tuple[int, str]:
 
     Examples
     --------
-    >>> cutoff(pd.Series({"search_end": "2005-06", "year": 2007})), cutoff(pd.Series({"search_end": pd.NA, "year": 2015}))
+    >>> cutoff({"search_end": "2005-06", "year": 2007}), cutoff({"search_end": pd.NA, "year": 2015})
     ((2005, 'search'), (2015, 'publication'))
     """
     if isinstance(row["search_end"], str):
@@ -240,7 +240,8 @@ def same_evidence_pool(review, row) -> MetaResult | None:
     table = study_table(review, analysis)
     table = table[table["randomised"].isin(EVIDENCE_DESIGNS[row["evidence"]]) & (table["year"] <= year)]
     if row["outcome"] == "no_live_birth":
-        table = table.assign(events_t=table["total_t"] - table["events_t"], events_c=table["total_c"] - table["events_c"])
+        table = table.assign(events_t=table["total_t"] - table["events_t"],
+                             events_c=table["total_c"] - table["events_c"])
     if table.empty:
         return None
     return as_the_paper_did(table.reset_index(drop=True), replace(analysis, measure=row["measure"]))
@@ -271,7 +272,8 @@ def estimates(review) -> pd.DataFrame:
         converted = as_live_birth_or(row["measure"], row["outcome"], row["estimate"], row["ci_low"], row["ci_high"])
         rows.append({
             "review": row["label"], "review_id": row["review_id"], "outcome": row["outcome"],
-            "subgroup": row["subgroup"], "analysis": _OUTCOME_TITLES[row["outcome"]] + _SUBGROUP_TITLES[row["subgroup"]],
+            "subgroup": row["subgroup"],
+            "analysis": _OUTCOME_TITLES[row["outcome"]] + _SUBGROUP_TITLES[row["subgroup"]],
             "measure": row["measure"], "estimate": row["estimate"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
             "printed": _text(row["measure"], row["estimate"], row["ci_low"], row["ci_high"]),
             "favours": favours(row["outcome"], row["estimate"]),
