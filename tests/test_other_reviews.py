@@ -34,6 +34,8 @@ def test_study_sets_on_the_fixture():
     # Omega: max(1 named, 2 RCTs - 1 possible (alpha)) = 1; Sigma: max(0, 1 - 2 (alpha, gamma)) = 0;
     # Tau: 5 RCTs - 1 possible (alpha; beta is not randomised, gamma came later) = 4.
     assert sets["rcts_not_in_paper_min"].tolist() == [1, 0, 4]
+    # The fixture's paper searched 1990-01 to 2020-12: zeta1999 falls inside.
+    assert sets["rcts_in_paper_window"].tolist() == [("zeta1999",), (), ()]
 
 
 def test_nonrandomised_added_on_the_fixture():
@@ -85,6 +87,25 @@ def test_compare_reviews_bundles_the_three_tables():
     assert repr(comparison) == "ReviewComparison(3 reviews, 4 results; 1 RCTs named that the paper left out)"
     assert comparison.to_frame() is comparison.estimates
     assert len(comparison.nonrandomised) == 3
+    assert comparison.reviews["read"].tolist() == ["abstract, table", "abstract, figure legends, reference list",
+                                                   "bibliographic record"]
+
+
+def test_tables_for_reading_have_short_headers_and_no_missing_cells():
+    comparison = compare_reviews(FIXTURE)
+    reviews = comparison.review_table()
+    assert list(reviews.columns) == ["Review", "Admits", "Data", "Studies", "RCTs", "Women", "Searched to",
+                                     "Trials seen", "Read", "Paper cites it"]
+    assert reviews["Trials seen"].tolist() == ["all 2", "2 (list cut off)", "none"]
+    assert reviews["Paper cites it"].tolist() == ["ref. 7", "no", "no"]
+    assert comparison.study_set_table()["RCTs the paper left out"].tolist() == [
+        "Zeta 1999", "none known", "at least 4 (from its count)"]
+    assert comparison.nonrandomised_table().columns.tolist() == ["Review", "Beta 2005"]
+    assert comparison.estimate_table()["As OR of live birth"].tolist() == [
+        "OR 1.50 (0.80 to 2.90)", "OR 2.00 (0.90 to 4.40)", "not convertible (RR)", "OR 2.00 (1.00 to 4.00)"]
+    for table in (reviews, comparison.study_set_table(), comparison.nonrandomised_table(),
+                  comparison.estimate_table(), comparison.paper_table()):
+        assert not table.isna().any().any()
 
 
 # --------------------------------------------------------------------------- the rules
@@ -101,8 +122,9 @@ def test_as_live_birth_or_converts_only_odds_ratios(args, expected):
     assert converted == (pytest.approx(expected, rel=1e-12) if expected else None)  # 1/x in floating point
 
 
-def test_key_label_and_cutoff():
+def test_key_label_year_and_cutoff():
     assert other.key_label("ramosmedina2014") == "Ramosmedina 2014"
+    assert other.key_year("stephenson1998b") == 1998
     assert other.cutoff({"search_end": "2021-08-20", "year": 2022}) == (2021, "search")
 
 

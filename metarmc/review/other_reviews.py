@@ -52,6 +52,17 @@ def key_label(key: str) -> str:
     return f"{key[:split].capitalize()} {key[split:]}"
 
 
+def key_year(key: str) -> int:
+    """The year of a trial key: ``1998`` for ``"stephenson1998b"``."""
+    return int(key_label(key).split()[1][:4])
+
+
+def search_years(review) -> tuple[int, int]:
+    """The first and last year of the paper's search (``search.csv`` fields ``date_from``, ``date_to``)."""
+    dates = review.search.set_index("field")["value"]
+    return int(dates["date_from"][:4]), int(dates["date_to"][:4])
+
+
 def cutoff(row) -> tuple[int, str]:
     """The last year a study can have been published in to be in a review, and what it rests on.
 
@@ -86,7 +97,8 @@ def study_sets(review) -> pd.DataFrame:
         cannot include), ``rcts_not_in_paper`` (keys of the trials it lists that the paper did
         not include, when the review admits randomised trials only) and
         ``rcts_not_in_paper_min``, the fewest randomised trials it must hold that the paper left
-        out.
+        out, and ``rcts_in_paper_window``, those of ``rcts_not_in_paper`` published within the
+        years the paper searched (:func:`search_years`).
 
     Notes
     -----
@@ -104,6 +116,7 @@ def study_sets(review) -> pd.DataFrame:
     (4, ('unnamed1994', 'perino1997', 'stephenson1998'))
     """
     studies = review.studies
+    first, last = search_years(review)
     rows = []
     for row in review.other_review_list().itertuples(index=False):
         year, basis = cutoff(row._asdict())
@@ -116,6 +129,7 @@ def study_sets(review) -> pd.DataFrame:
             "n_studies": row.n_studies, "n_rcts": row.n_rcts, "in_paper": row.studies_in_paper,
             "published_later": tuple(studies.loc[studies["year"] > year, "label"]),
             "rcts_not_in_paper": named, "rcts_not_in_paper_min": max(bounds),
+            "rcts_in_paper_window": tuple(key for key in named if first <= key_year(key) <= last),
         })
     return pd.DataFrame(rows).astype({"n_studies": "Int64", "n_rcts": "Int64"})
 
@@ -257,8 +271,8 @@ def estimates(review) -> pd.DataFrame:
         ``outcome``, ``subgroup``, ``analysis`` (its title), ``measure``, ``estimate``,
         ``ci_low``, ``ci_high``, ``printed`` (text), ``favours`` (:func:`favours`),
         ``excludes_null`` (:func:`excludes_no_effect`), ``or_estimate``, ``or_low``, ``or_high``
-        (:func:`as_live_birth_or`; NaN when not convertible), ``ours`` (text) and ``ours_k`` from
-        :func:`same_evidence_pool`, and the paper's ``paper`` (printed) and ``reproduction``
+        (:func:`as_live_birth_or`; NaN when not convertible), ``ours`` (text), ``ours_k`` and
+        ``ours_excludes_null`` from :func:`same_evidence_pool`, and the paper's ``paper`` (printed) and ``reproduction``
         (ours by its method, :func:`~metarmc.review.paper.reproduce`) for the same subgroup,
         both ORs of live birth.
     """
@@ -281,9 +295,35 @@ def estimates(review) -> pd.DataFrame:
             **dict(zip(("or_estimate", "or_low", "or_high"), converted or (np.nan,) * 3)),
             "ours": _text(ours.measure, ours.estimate, ours.ci_low, ours.ci_high) if ours else "no traceable study",
             "ours_k": ours.k if ours else 0,
+            "ours_excludes_null": excludes_no_effect(ours.ci_low, ours.ci_high) if ours else False,
             "paper": _text("OR", rep.reported["estimate"], rep.reported["ci_low"], rep.reported["ci_high"]),
             "reproduction": (_text("OR", rep.result.estimate, rep.result.ci_low, rep.result.ci_high)
                              if rep.result else "no per-study data"),
+        })
+    return pd.DataFrame(rows)
+
+
+def paper_results(review) -> pd.DataFrame:
+    """The paper's printed live-birth results (overall, primary, secondary RM) beside our reproduction.
+
+    Returns
+    -------
+    DataFrame
+        ``subgroup``, ``analysis``, ``k_paper``, ``paper`` (printed OR, text), ``paper_excludes_null``,
+        ``k_ours``, ``reproduction`` (:func:`~metarmc.review.paper.reproduce`, text; "no per-study
+        data" when none) and ``reproduction_excludes_null``.
+    """
+    rows = []
+    for subgroup, name in SUBGROUP_ANALYSIS.items():
+        rep = reproduce(review, name)
+        printed, ours = rep.reported, rep.result
+        rows.append({
+            "subgroup": subgroup, "analysis": _OUTCOME_TITLES["live_birth"] + _SUBGROUP_TITLES[subgroup],
+            "k_paper": int(printed["k"]), "paper": _text("OR", printed["estimate"], printed["ci_low"], printed["ci_high"]),
+            "paper_excludes_null": excludes_no_effect(printed["ci_low"], printed["ci_high"]),
+            "k_ours": ours.k if ours else 0,
+            "reproduction": _text("OR", ours.estimate, ours.ci_low, ours.ci_high) if ours else "no per-study data",
+            "reproduction_excludes_null": excludes_no_effect(ours.ci_low, ours.ci_high) if ours else False,
         })
     return pd.DataFrame(rows)
 
@@ -293,13 +333,36 @@ def _text(measure: str, estimate: float, ci_low: float, ci_high: float) -> str:
     return f"{measure} {estimate_ci(estimate, ci_low, ci_high, label='')}"
 
 
+_EVIDENCE_TEXT = {"randomised": "randomised trials", "non_randomised": "non-randomised studies",
+                  "mixed": "any design", "unclear": "not seen"}
+_DESIGN_TEXT = {"aggregate": "aggregate", "aggregate_and_ipd": "aggregate and IPD", "narrative": "narrative review",
+                "unclear": "not seen"}
+
+
+def _count(value, missing: str = "not stated") -> str:
+    """A count for a table cell, or what stands for a missing one."""
+    return missing if pd.isna(value) else str(int(value))
+
+
 @dataclass(frozen=True, eq=False)
 class ReviewComparison:
-    """The paper beside the other reviews of ``other_reviews.csv``; see :func:`compare_reviews`."""
+    """The paper beside the other reviews of ``other_reviews.csv``; see :func:`compare_reviews`.
 
+    Attributes
+    ----------
+    reviews : DataFrame
+        :meth:`metarmc.data.Review.other_review_list`, with ``read``: the kinds of document read.
+    study_sets, nonrandomised, estimates, paper : DataFrame
+        :func:`study_sets`, :func:`nonrandomised_added`, :func:`estimates`, :func:`paper_results`.
+
+    The ``*_table`` methods give the same facts as text with short headers, for reading.
+    """
+
+    reviews: pd.DataFrame
     study_sets: pd.DataFrame
     nonrandomised: pd.DataFrame
     estimates: pd.DataFrame
+    paper: pd.DataFrame
 
     def to_frame(self) -> pd.DataFrame:
         """The estimates, one row per other review's result (:func:`estimates`)."""
@@ -309,6 +372,85 @@ class ReviewComparison:
         named = sum(len(keys) for keys in self.study_sets["rcts_not_in_paper"])
         return (f"ReviewComparison({len(self.study_sets)} reviews, {len(self.estimates)} results; "
                 f"{named} RCTs named that the paper left out)")
+
+    def review_table(self) -> pd.DataFrame:
+        """One row per review: what it admits and holds, what of it was seen, whether the paper cites it."""
+        seen = {"complete": "all {}", "partial": "{} (list cut off)", "none": "none"}
+        return pd.DataFrame({
+            "Review": self.reviews["label"],
+            "Admits": self.reviews["evidence"].map(_EVIDENCE_TEXT),
+            "Data": self.reviews["design"].map(_DESIGN_TEXT),
+            "Studies": [_count(n) for n in self.reviews["n_studies"]],
+            "RCTs": [_count(n) for n in self.reviews["n_rcts"]],
+            "Women": [_count(n) for n in self.reviews["n_participants"]],
+            "Searched to": self.reviews["search_end"].fillna("not seen"),
+            "Trials seen": [seen[listed].format(len(paper) + len(other)) for listed, paper, other in
+                            zip(self.reviews["trials_listed"], self.reviews["trials_in_paper"],
+                                self.reviews["trials_other"])],
+            "Read": self.reviews["read"],
+            "Paper cites it": [f"ref. {int(n)}" if not pd.isna(n) else "no" for n in self.reviews["paper_ref"]],
+        })
+
+    def study_set_table(self) -> pd.DataFrame:
+        """One row per review: the paper's studies it names, RCTs it holds that the paper left out, and
+        the paper's studies it cannot hold (published after its cut-off)."""
+        basis = {"search": "last search", "publication": "publication"}
+        return pd.DataFrame({
+            "Review": self.study_sets["review"],
+            "Cut-off": [f"{year} ({basis[b]})" for year, b in zip(self.study_sets["cutoff"],
+                                                                  self.study_sets["cutoff_basis"])],
+            "Paper's studies it lists": [", ".join(names) or "none seen" for names in self.study_sets["in_paper"]],
+            "RCTs the paper left out": [_left_out(keys, least) for keys, least in
+                                        zip(self.study_sets["rcts_not_in_paper"],
+                                            self.study_sets["rcts_not_in_paper_min"])],
+            "Paper's studies after its cut-off": [", ".join(names) or "none"
+                                                  for names in self.study_sets["published_later"]],
+        })
+
+    def nonrandomised_table(self) -> pd.DataFrame:
+        """One row per review, one column per non-randomised study of the paper: included, and why."""
+        cells = self.nonrandomised.assign(cell=lambda d: d["included"] + ": " + d["reason"])
+        table = cells.pivot(index="review_id", columns="study", values="cell")
+        order = self.nonrandomised["review_id"].drop_duplicates()
+        labels = self.nonrandomised.drop_duplicates("review_id").set_index("review_id")["review"]
+        table = table.loc[order].rename_axis(columns=None).reset_index(drop=True)
+        return pd.concat([pd.DataFrame({"Review": labels.loc[order].to_numpy()}), table], axis=1)
+
+    def estimate_table(self) -> pd.DataFrame:
+        """One row per result of another review: as printed, as an OR of live birth, and our data in its measure."""
+        converted = [_text("OR", *values) if not np.isnan(values[0]) else f"not convertible ({measure})"
+                     for measure, *values in self.estimates[["measure", "or_estimate", "or_low", "or_high"]]
+                     .itertuples(index=False)]
+        return pd.DataFrame({
+            "Review": self.estimates["review"], "Result": self.estimates["analysis"],
+            "As printed": self.estimates["printed"], "As OR of live birth": converted,
+            "Our data, its measure": self.estimates["ours"], "Studies (ours)": self.estimates["ours_k"],
+        })
+
+    def paper_table(self) -> pd.DataFrame:
+        """The paper's printed live-birth results beside our reproduction."""
+        return pd.DataFrame({
+            "Result": self.paper["analysis"], "Paper: studies": self.paper["k_paper"], "Paper: printed": self.paper["paper"],
+            "Reproduction: studies": self.paper["k_ours"], "Reproduction": self.paper["reproduction"],
+        })
+
+
+def _left_out(keys: tuple[str, ...], least: int) -> str:
+    """``Perino 1997, Stephenson 1998``, ``at least 4 (from its count)`` or ``none known``."""
+    named = ", ".join(map(key_label, keys))
+    if least > len(keys):
+        return f"{named}; at least {least} in all" if named else f"at least {least} (from its count)"
+    return named or "none known"
+
+
+def _read(review) -> pd.Series:
+    """For each review, the kinds of document its values were read in (``abstract, table``)."""
+    rows = review.other_reviews
+    kinds = pd.concat([rows[["review_id", "source_type"]],
+                       rows[["review_id", "trials_source_type"]].rename(columns={"trials_source_type": "source_type"})])
+    kinds = kinds.dropna().drop_duplicates()
+    return kinds.groupby("review_id", sort=False)["source_type"].agg(
+        lambda types: ", ".join(t.replace("_", " ") for t in types))
 
 
 def compare_reviews(review) -> ReviewComparison:
@@ -322,7 +464,8 @@ def compare_reviews(review) -> ReviewComparison:
     Returns
     -------
     ReviewComparison
-        :func:`study_sets`, :func:`nonrandomised_added` and :func:`estimates`.
+        :func:`study_sets`, :func:`nonrandomised_added`, :func:`estimates` and
+        :func:`paper_results`, with the reviews themselves.
 
     References
     ----------
@@ -336,4 +479,7 @@ def compare_reviews(review) -> ReviewComparison:
     >>> compare_reviews(load())
     ReviewComparison(9 reviews, 12 results; 3 RCTs named that the paper left out)
     """
-    return ReviewComparison(study_sets(review), nonrandomised_added(review), estimates(review))
+    reviews = review.other_review_list()
+    reviews["read"] = reviews["review_id"].map(_read(review))
+    return ReviewComparison(reviews, study_sets(review), nonrandomised_added(review), estimates(review),
+                            paper_results(review))
