@@ -333,15 +333,19 @@ def _text(measure: str, estimate: float, ci_low: float, ci_high: float) -> str:
     return f"{measure} {estimate_ci(estimate, ci_low, ci_high, label='')}"
 
 
-_EVIDENCE_TEXT = {"randomised": "randomised trials", "non_randomised": "non-randomised studies",
-                  "mixed": "any design", "unclear": "not seen"}
-_DESIGN_TEXT = {"aggregate": "aggregate", "aggregate_and_ipd": "aggregate and IPD", "narrative": "narrative review",
+_EVIDENCE_TEXT = {"randomised": "RCTs", "non_randomised": "non-randomised", "mixed": "any", "unclear": "not seen"}
+_DESIGN_TEXT = {"aggregate": "aggregate", "aggregate_and_ipd": "IPD too", "narrative": "narrative",
                 "unclear": "not seen"}
+_SOURCE_TEXT = {"bibliographic_record": "record", "figure_legends": "figure legends", "reference_list": "reference list",
+                "full_text": "full text"}
+
+#: What a table cell shows for a value the review does not state (or we did not see).
+UNSTATED = "–"
 
 
-def _count(value, missing: str = "not stated") -> str:
-    """A count for a table cell, or what stands for a missing one."""
-    return missing if pd.isna(value) else str(int(value))
+def _count(value) -> str:
+    """A count for a table cell, or :data:`UNSTATED`."""
+    return UNSTATED if pd.isna(value) else str(int(value))
 
 
 @dataclass(frozen=True, eq=False)
@@ -375,20 +379,20 @@ class ReviewComparison:
 
     def review_table(self) -> pd.DataFrame:
         """One row per review: what it admits and holds, what of it was seen, whether the paper cites it."""
-        seen = {"complete": "all {}", "partial": "{} (list cut off)", "none": "none"}
+        seen = {"complete": "all {}", "partial": "{} (cut off)", "none": "none"}
         return pd.DataFrame({
             "Review": self.reviews["label"],
             "Admits": self.reviews["evidence"].map(_EVIDENCE_TEXT),
             "Data": self.reviews["design"].map(_DESIGN_TEXT),
-            "Studies": [_count(n) for n in self.reviews["n_studies"]],
-            "RCTs": [_count(n) for n in self.reviews["n_rcts"]],
+            "Studies (RCTs)": [f"{_count(k)} ({_count(r)})" for k, r in zip(self.reviews["n_studies"],
+                                                                              self.reviews["n_rcts"])],
             "Women": [_count(n) for n in self.reviews["n_participants"]],
-            "Searched to": self.reviews["search_end"].fillna("not seen"),
+            "Search to": self.reviews["search_end"].fillna(UNSTATED),
             "Trials seen": [seen[listed].format(len(paper) + len(other)) for listed, paper, other in
                             zip(self.reviews["trials_listed"], self.reviews["trials_in_paper"],
                                 self.reviews["trials_other"])],
             "Read": self.reviews["read"],
-            "Paper cites it": [f"ref. {int(n)}" if not pd.isna(n) else "no" for n in self.reviews["paper_ref"]],
+            "Paper cites": [f"ref. {int(n)}" if not pd.isna(n) else "no" for n in self.reviews["paper_ref"]],
         })
 
     def study_set_table(self) -> pd.DataFrame:
@@ -417,10 +421,15 @@ class ReviewComparison:
         return pd.concat([pd.DataFrame({"Review": labels.loc[order].to_numpy()}), table], axis=1)
 
     def estimate_table(self) -> pd.DataFrame:
-        """One row per result of another review: as printed, as an OR of live birth, and our data in its measure."""
-        converted = [_text("OR", *values) if not np.isnan(values[0]) else f"not convertible ({measure})"
-                     for measure, *values in self.estimates[["measure", "or_estimate", "or_low", "or_high"]]
-                     .itertuples(index=False)]
+        """One row per result of another review: as printed, as an OR of live birth, and our data in its measure.
+
+        The OR of live birth is ``as printed`` when the review printed one, the reciprocal interval for
+        an OR of no live birth, and ``not convertible (RR)`` for a risk ratio (:func:`as_live_birth_or`).
+        """
+        columns = ["measure", "outcome", "or_estimate", "or_low", "or_high"]
+        converted = [("as printed" if outcome == "live_birth" else _text("OR", *values)) if not np.isnan(values[0])
+                     else f"not convertible ({measure})"
+                     for measure, outcome, *values in self.estimates[columns].itertuples(index=False)]
         return pd.DataFrame({
             "Review": self.estimates["review"], "Result": self.estimates["analysis"],
             "As printed": self.estimates["printed"], "As OR of live birth": converted,
@@ -430,8 +439,8 @@ class ReviewComparison:
     def paper_table(self) -> pd.DataFrame:
         """The paper's printed live-birth results beside our reproduction."""
         return pd.DataFrame({
-            "Result": self.paper["analysis"], "Paper: studies": self.paper["k_paper"], "Paper: printed": self.paper["paper"],
-            "Reproduction: studies": self.paper["k_ours"], "Reproduction": self.paper["reproduction"],
+            "Result": self.paper["analysis"], "Studies (paper)": self.paper["k_paper"], "Printed": self.paper["paper"],
+            "Studies (ours)": self.paper["k_ours"], "Reproduced": self.paper["reproduction"],
         })
 
 
@@ -450,7 +459,7 @@ def _read(review) -> pd.Series:
                        rows[["review_id", "trials_source_type"]].rename(columns={"trials_source_type": "source_type"})])
     kinds = kinds.dropna().drop_duplicates()
     return kinds.groupby("review_id", sort=False)["source_type"].agg(
-        lambda types: ", ".join(t.replace("_", " ") for t in types))
+        lambda types: ", ".join(_SOURCE_TEXT.get(t, t) for t in types))
 
 
 def compare_reviews(review) -> ReviewComparison:
