@@ -319,7 +319,8 @@ def paper_results(review) -> pd.DataFrame:
         printed, ours = rep.reported, rep.result
         rows.append({
             "subgroup": subgroup, "analysis": _OUTCOME_TITLES["live_birth"] + _SUBGROUP_TITLES[subgroup],
-            "k_paper": int(printed["k"]), "paper": _text("OR", printed["estimate"], printed["ci_low"], printed["ci_high"]),
+            "k_paper": int(printed["k"]),
+            "paper": _text("OR", printed["estimate"], printed["ci_low"], printed["ci_high"]),
             "paper_excludes_null": excludes_no_effect(printed["ci_low"], printed["ci_high"]),
             "k_ours": ours.k if ours else 0,
             "reproduction": _text("OR", ours.estimate, ours.ci_low, ours.ci_high) if ours else "no per-study data",
@@ -336,8 +337,8 @@ def _text(measure: str, estimate: float, ci_low: float, ci_high: float) -> str:
 _EVIDENCE_TEXT = {"randomised": "RCTs", "non_randomised": "non-randomised", "mixed": "any", "unclear": "not seen"}
 _DESIGN_TEXT = {"aggregate": "aggregate", "aggregate_and_ipd": "IPD too", "narrative": "narrative",
                 "unclear": "not seen"}
-_SOURCE_TEXT = {"bibliographic_record": "record", "figure_legends": "figure legends", "reference_list": "reference list",
-                "full_text": "full text"}
+_SOURCE_TEXT = {"bibliographic_record": "record", "figure_legends": "figure legends",
+                "reference_list": "reference list", "full_text": "full text"}
 
 #: What a table cell shows for a value the review does not state (or we did not see).
 UNSTATED = "–"
