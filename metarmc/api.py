@@ -16,11 +16,11 @@ from . import pooling
 from .distributions import Z_95, chi2_sf
 from .effects import CONTINUOUS_EFFECTS
 from .results import MetaResult
-from .schema import BINARY_COLUMNS, CONTINUOUS_COLUMNS, CONTINUOUS_MEASURES, is_ratio
+from .schema import BINARY_COLUMNS, CONTINUOUS_COLUMNS, CONTINUOUS_MEASURES, GENERIC_COLUMNS, MEASURES, is_ratio
 
 
 def meta_binary(df: pd.DataFrame, measure="OR", method="MH", model="fixed", tau2="DL",
-                hksj=False, prediction=False, subgroup: str | None = None) -> MetaResult:
+                hksj=False, prediction=False, subgroup: str | None = None, correction="revman") -> MetaResult:
     """Meta-analysis of a binary outcome, as Review Manager 5 does it.
 
     Parameters
@@ -38,6 +38,9 @@ def meta_binary(df: pd.DataFrame, measure="OR", method="MH", model="fixed", tau2
         Hartung-Knapp-Sidik-Jonkman CI and a 95% prediction interval (random effects; beyond RevMan).
     subgroup : str, optional
         Column defining subgroups: pooled separately, with RevMan's test for subgroup differences.
+    correction : {"revman", "all", "tacc"}
+        Continuity correction for zero cells: RevMan's rule (default), 0.5 to every study, or
+        the treatment-arm correction (:func:`metarmc.effects.continuity_corrected`; beyond RevMan).
 
     Returns
     -------
@@ -64,7 +67,8 @@ def meta_binary(df: pd.DataFrame, measure="OR", method="MH", model="fixed", tau2
     """
     _check_columns(df, ("study", *BINARY_COLUMNS), subgroup)
     _check_counts(df)
-    options = dict(measure=measure, method=method, model=model, tau2=tau2, hksj=hksj, prediction=prediction)
+    options = dict(measure=measure, method=method, model=model, tau2=tau2, hksj=hksj, prediction=prediction,
+                   correction=correction)
     return _analyse(df, subgroup, lambda part: _pool_binary_frame(part, **options), options)
 
 
@@ -96,6 +100,44 @@ def meta_continuous(df: pd.DataFrame, measure="MD", model="fixed", tau2="DL", hk
     _check_continuous(df)
     options = dict(model=model, tau2=tau2, hksj=hksj, prediction=prediction)
     return _analyse(df, subgroup, lambda part: _pool_continuous_frame(part, measure, **options), options)
+
+
+def meta_generic(df: pd.DataFrame, measure="OR", model="fixed", tau2="DL", hksj=False, prediction=False,
+                 subgroup: str | None = None) -> MetaResult:
+    """Generic inverse-variance meta-analysis of estimates the studies report (RevMan's "generic inverse variance").
+
+    For estimates that cannot be rebuilt from counts or means, such as an adjusted odds ratio.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Columns ``study, yi, se``: each study's estimate on the analysis scale (the natural log
+        for OR and RR, as RevMan enters "log[OR]") and its standard error.
+    measure : {"OR", "RR", "RD", "MD", "SMD"}
+        What ``yi`` estimates (ratios are back-transformed in the result).
+    model, tau2, hksj, prediction, subgroup
+        As in :func:`meta_binary`.
+
+    Examples
+    --------
+    >>> import math
+    >>> import pandas as pd
+    >>> # an OR reported as 3.64 (1.78 to 7.67): log 3.64 and SE (log 7.67 - log 1.78) / (2 * 1.96)
+    >>> # (Cochrane Handbook 6.5.2.2); that CI is not symmetric on the log scale, so the rebuilt one
+    >>> # is centred on 3.64 with the reported width
+    >>> se = (math.log(7.67) - math.log(1.78)) / (2 * 1.959964)
+    >>> one = pd.DataFrame({"study": ["A"], "yi": [math.log(3.64)], "se": [se]})
+    >>> [round(x, 2) for x in meta_generic(one).confidence_interval()]
+    [1.75, 7.56]
+    """
+    if measure not in MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(MEASURES)}; got {measure!r}")
+    _check_columns(df, ("study", *GENERIC_COLUMNS), subgroup)
+    _numeric(df, "yi")
+    se = _numeric(df, "se")
+    _fail_where(df, se <= 0, lambda i: f"se must be positive; got {se[i]:g}")
+    options = dict(model=model, tau2=tau2, hksj=hksj, prediction=prediction)
+    return _analyse(df, subgroup, lambda part: _pool_generic_frame(part, measure, **options), options)
 
 
 def pool_masked(df: pd.DataFrame, include, kind="binary", **options) -> tuple[pooling.Pooled, bool]:
@@ -206,6 +248,11 @@ def _pool_continuous_frame(df, measure, **options):
     return pooling.pool_effects(yi, vi, **options), measure, "IV"
 
 
+def _pool_generic_frame(df, measure, **options):
+    yi, se = (df[c].to_numpy(float) for c in GENERIC_COLUMNS)
+    return pooling.pool_effects(yi, se**2, **options), measure, "IV"
+
+
 def _analyse(df, subgroup, pool, options) -> MetaResult:
     """Pool the whole table and, with ``subgroup``, each subgroup (RevMan's subtotals and total)."""
     overall = _result(df, *pool(df), options)
@@ -251,7 +298,7 @@ def _result(df, pooled, measure, method, options) -> MetaResult:
               ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")}
     natural = {name: float(back(value)) for name, value in scalar.items()}
     return MetaResult(
-        measure=measure, method=method, model=options["model"],
+        measure=measure, method=method, model=options["model"], correction=options.get("correction", "revman"),
         tau2_method=options["tau2"] if options["model"] == "random" else None,
         hksj=bool(options["hksj"]), k=int(pooled.k), **natural,
         se=float(pooled.se), z=float(pooled.z), p=float(pooled.p), q=float(pooled.q),

@@ -33,3 +33,13 @@ def t_975(df):
 def chi2_sf(q, df):
     """Upper tail of chi-squared with ``df`` degrees of freedom."""
     return special.chdtrc(df, q)
+
+
+def f_sf(f, dfn, dfd):
+    """Upper tail of the F distribution with ``dfn`` and ``dfd`` degrees of freedom."""
+    return special.fdtrc(dfn, dfd, f)
+
+
+def chi2_isf(p, df):
+    """The chi-squared value with upper-tail probability ``p`` (``df`` degrees of freedom)."""
+    return special.chdtri(df, p)

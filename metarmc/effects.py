@@ -22,6 +22,11 @@ import numpy as np
 
 #: What RevMan adds to every cell of a 2x2 table that has a zero cell.
 ZERO_CELL_ADD = 0.5
+#: The continuity corrections of :func:`continuity_corrected`: RevMan's rule (0.5 to every
+#: cell of a study with a zero cell), 0.5 to every cell of every study, and the treatment-arm
+#: correction of Sweeting et al. (2004) for the studies with a zero cell.
+CORRECTIONS = {"revman": "0.5 to a study with a zero cell", "all": "0.5 to every study",
+               "tacc": "treatment-arm correction"}
 
 
 class Cells(NamedTuple):
@@ -77,6 +82,43 @@ def zero_cell_corrected(cells: Cells, add: float = ZERO_CELL_ADD) -> Cells:
         return cells
     shift = np.where(has_zero, add, 0.0)
     return Cells(cells.a + shift, cells.b + shift, cells.c + shift, cells.d + shift)
+
+
+def continuity_corrected(cells: Cells, correction: str = "revman") -> Cells:
+    """The 2x2 tables with a continuity correction, for measures that cannot take a zero cell.
+
+    ``"revman"``
+        :func:`zero_cell_corrected`: 0.5 to all four cells of a study with a zero cell.
+    ``"all"``
+        0.5 to all four cells of every study (metafor's ``add=1/2, to="all"``).
+    ``"tacc"``
+        Sweeting, Sutton and Lambert's (2004) treatment-arm correction, for the studies with a
+        zero cell: the experimental arm's cells get :math:`n_{1i}/N_i` and the control arm's
+        :math:`n_{2i}/N_i` (each arm's correction in proportion to its own size, the reciprocal
+        of the other arm's share; the two add to 1, as 0.5 + 0.5 do), so an unbalanced trial's
+        correction pulls its odds ratio less towards 1 (R meta's ``incr = "TACC"``).
+
+    Examples
+    --------
+    >>> cells = Cells.from_counts([0], [10], [3], [30])            # a zero cell; n1 = 10, n2 = 30
+    >>> [float(x[0]) for x in continuity_corrected(cells, "tacc")]  # 0 + 1/4, 10 + 1/4, 3 + 3/4, 27 + 3/4
+    [0.25, 10.25, 3.75, 27.75]
+
+    References
+    ----------
+    Sweeting MJ, Sutton AJ, Lambert PC (2004). What to add to nothing? Use and avoidance of
+    continuity corrections in meta-analysis of sparse data. Stat Med 23:1351-1375.
+    """
+    if correction == "revman":
+        return zero_cell_corrected(cells)
+    if correction == "all":
+        return Cells(*(x + ZERO_CELL_ADD for x in cells))
+    if correction == "tacc":
+        has_zero = cells.a * cells.b * cells.c * cells.d == 0
+        add_t = np.where(has_zero, cells.n1 / cells.n, 0.0)
+        add_c = np.where(has_zero, cells.n2 / cells.n, 0.0)
+        return Cells(cells.a + add_t, cells.b + add_t, cells.c + add_c, cells.d + add_c)
+    raise ValueError(f"correction must be one of {', '.join(CORRECTIONS)}; got {correction!r}")
 
 
 def log_odds_ratio(cells: Cells) -> tuple[np.ndarray, np.ndarray]:

@@ -34,14 +34,14 @@ Interventions 6.4, ch. 14 (Summary of findings tables) and ch. 15.4 (absolute ef
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from .formatting import effect, studies_text
-from .measures import corresponding_risk
-from .sequential import required_information_size
+from .measures import NumberNeededToTreat, corresponding_risk, number_needed_to_treat
 
 #: Certainty levels, lowest first.
 LEVELS = ("very low", "low", "moderate", "high")
@@ -74,12 +74,13 @@ INDIRECT_SHARE = 25.0
 
 #: Imprecision: risk ratios beyond which an effect is appreciable harm or benefit (GRADE's 25%).
 APPRECIABLE_RR = (0.75, 1.25)
-#: The optimal information size: relative risk reduction, two-sided α and power.
-OIS_RRR, OIS_ALPHA, OIS_POWER = 0.25, 0.05, 0.80
 
 #: Publication bias: fewest studies for Egger's test, and its significance level.
 MIN_STUDIES_EGGER = 10
 EGGER_ALPHA = 0.10
+#: Publication bias (missing evidence): -1 when studies that meet, or may meet, the inclusion
+#: criteria but have no usable data for the outcome hold at least this share (%) of the participants.
+MISSING_SHARE = 20.0
 
 _JUDGMENTS = ("low", "unclear", "high")
 _PEOPLE = 1000
@@ -87,11 +88,13 @@ _PEOPLE = 1000
 
 @dataclass(frozen=True)
 class Rating:
-    """One GRADE domain: ``downgrade`` is 0, -1 or -2; ``reason`` names the numbers used."""
+    """One GRADE domain: ``downgrade`` is 0, -1 or -2; ``reason`` names the numbers used, ``footnote``
+    says in plain words why certainty was lowered (empty when it was not)."""
 
     domain: str
     downgrade: int
     reason: str
+    footnote: str = ""
 
 
 # --- starting level and the five domains ---------------------------------------------------------
@@ -150,29 +153,42 @@ def rate_risk_of_bias(weight, sequence, allocation, study=None) -> Rating:
     reason = (f"{concern_share:.1f}% of the weight is from studies at high risk for sequence generation "
               f"or allocation concealment, or unclear in both{_names(study, concern)}; "
               f"{high_share:.1f}% at high risk{_names(study, high)}. {_verdict(downgrade)}: {verdict}")
-    return Rating("risk_of_bias", downgrade, reason)
+    footnote = ("" if not downgrade else "Most of the weight is from trials at high risk of bias in how they were "
+                "randomised or concealed allocation." if downgrade == -2 else
+                "Most of the weight is from trials whose randomisation and allocation concealment are at high or "
+                "unclear risk of bias.")
+    return Rating("risk_of_bias", downgrade, reason, footnote)
 
 
-def rate_inconsistency(i2: float, ci, pi, k: int, null: float = 1.0) -> Rating:
+def rate_inconsistency(i2: float, ci, pi, k: int, null: float = 1.0, model: str = "random effects") -> Rating:
     """Inconsistency from I² and the 95% prediction interval.
 
     Rule: -2 when :math:`I^2 \\ge` :data:`I2_VERY_SERIOUS`; -1 when :math:`I^2 \\ge`
     :data:`I2_SERIOUS` or when the prediction interval crosses the null (contains both
     benefit and harm) while the confidence interval does not; else 0. With one study there
     is nothing to be inconsistent with (0). The prediction interval needs k ≥ 3; below that
-    only I² decides (GRADE guidelines 7; Cochrane Handbook §10.10.4.3).
+    only I² decides.
+
+    Why these thresholds: GRADE guidelines 7 asks whether the results differ in ways that
+    matter for a decision, with I² as one aid among overlap of the intervals and the test for
+    heterogeneity; the Cochrane Handbook (§10.10.2) calls 50-90% "substantial" and 75-100%
+    "considerable" heterogeneity. A prediction interval that spans both benefit and harm while
+    the CI does not is the direct form of the question "would a new setting see the opposite
+    effect?" (§10.10.4.3), so it lowers certainty even when I² is small.
 
     Parameters
     ----------
     i2 : float
         I² in percent.
     ci, pi : (low, high)
-        The 95% confidence and prediction intervals of the same random-effects (DerSimonian-
-        Laird) fit, natural scale; ``pi`` is NaN when k < 3.
+        The 95% confidence and prediction intervals of the same random-effects fit, natural
+        scale; ``pi`` is NaN when k < 3.
     k : int
         Number of studies.
     null : float
         1 for a ratio, 0 for a difference.
+    model : str
+        How the fit is named in the reason (e.g. ``"random effects (REML, HKSJ)"``).
     """
     if not 0 <= i2 <= 100:
         raise ValueError(f"i2 must be a percentage in [0, 100]; got {i2!r}")
@@ -187,7 +203,7 @@ def rate_inconsistency(i2: float, ci, pi, k: int, null: float = 1.0) -> Rating:
         pi_low, pi_high = _interval(pi, "pi")
         pi_crosses = pi_low < null < pi_high
         ci_crosses = ci_low < null < ci_high
-        pi_text = (f"random effects (DerSimonian-Laird): 95% prediction interval {pi_low:.2f} to {pi_high:.2f} "
+        pi_text = (f"{model}: 95% prediction interval {pi_low:.2f} to {pi_high:.2f} "
                    f"{_crosses(pi_crosses, null)}, 95% CI {ci_low:.2f} to {ci_high:.2f} {_crosses(ci_crosses, null)}")
         pi_crosses = pi_crosses and not ci_crosses
     if i2 >= I2_VERY_SERIOUS:
@@ -199,7 +215,10 @@ def rate_inconsistency(i2: float, ci, pi, k: int, null: float = 1.0) -> Rating:
     else:
         downgrade, verdict = 0, f"I² below {I2_SERIOUS:g}% and no prediction interval crossing the null alone"
     reason = f"I² = {i2:.1f}% (k = {k}); {pi_text}. {_verdict(downgrade)}: {verdict}"
-    return Rating("inconsistency", downgrade, reason)
+    footnote = ("" if not downgrade else "The trials' results differ more than chance would explain."
+                if not pi_crosses or i2 >= I2_SERIOUS else
+                "The range of effects to expect in a new setting includes no benefit.")
+    return Rating("inconsistency", downgrade, reason, footnote)
 
 
 def rate_indirectness(weight, indirect, study=None) -> Rating:
@@ -232,21 +251,22 @@ def rate_indirectness(weight, indirect, study=None) -> Rating:
     listed = "; ".join(f"{name}: {_listed(study, mask)}" for name, mask in grounds.items())
     reason = (f"{share:.1f}% of the weight is from studies whose population or comparison is not the question "
               f"({listed}). {_verdict(downgrade)}: {bound} {INDIRECT_SHARE:g}%")
-    return Rating("indirectness", downgrade, reason)
+    footnote = "Much of the weight is from studies of another population or comparison." if downgrade else ""
+    return Rating("indirectness", downgrade, reason, footnote)
 
 
-def rate_imprecision(measure: str, ci, control_risk: float, participants: int, benefit: str = "lower") -> Rating:
+def rate_imprecision(measure: str, ci, control_risk: float, participants: int, ois: int | None,
+                     ois_basis: str = "") -> Rating:
     """Imprecision: does the CI cross the null, and is the optimal information size met?
 
     Rule: one count for a 95% CI that crosses 1, one for fewer participants than the
     optimal information size (OIS); -1 for one count, -2 for two. A CI so wide that it
     contains both appreciable benefit and appreciable harm (as risk ratios at the control
     risk, below and above :data:`APPRECIABLE_RR`) is -2 by itself (GRADE guidelines 6;
-    GRADE Handbook §5.2.4). The OIS is the size of one trial able to detect a relative risk reduction of
-    :data:`OIS_RRR` in the undesirable event (for ``benefit="higher"`` the complementary
-    event, e.g. no live birth, as Egerup et al. 2015 did) at two-sided :data:`OIS_ALPHA` and
-    power :data:`OIS_POWER` (:func:`metarmc.sequential.required_information_size`); when that event
-    has risk 0 or 1 the OIS is not computable and counts as not met (GRADE guidelines 6).
+    GRADE Handbook §5.2.4). The OIS is the caller's: the size of one trial able to detect the
+    effect worth detecting (:func:`metarmc.required_information_size`), the same number a
+    trial sequential analysis of the outcome uses as its required information size; None
+    (not computable) counts as not met (GRADE guidelines 6).
 
     Parameters
     ----------
@@ -257,34 +277,51 @@ def rate_imprecision(measure: str, ci, control_risk: float, participants: int, b
         Assumed control risk of the outcome's event.
     participants : int
         Participants in the analysis (both arms).
-    benefit : {"lower", "higher"}
-        Whether fewer or more events is the benefit.
+    ois : int or None
+        The optimal information size, in participants.
+    ois_basis : str
+        The assumptions behind ``ois``, named in the reason.
+
+    Examples
+    --------
+    >>> rate_imprecision("OR", (1.05, 2.35), 0.4, 486, 539).downgrade   # CI excludes 1; 486 < 539
+    -1
     """
     if measure not in ("OR", "RR"):
         raise ValueError(f"measure must be OR or RR (a ratio); got {measure!r}")
     low, high = _interval(ci, "ci")
-    if benefit not in ("lower", "higher"):
-        raise ValueError(f"benefit must be lower or higher; got {benefit!r}")
     if participants < 0 or participants != int(participants):
         raise ValueError(f"participants must be a non-negative integer; got {participants!r}")
     crosses = low < 1 < high
     appreciable_text, both_appreciable = _appreciable(measure, (low, high), control_risk)
-    ois_text, ois_met = _information_size(control_risk, participants, benefit)
+    ois_met = ois is not None and participants >= ois
+    basis = f" ({ois_basis})" if ois_basis else ""
+    ois_text = (f"{participants} participants; OIS not computable{basis}: counted as not met" if ois is None else
+                f"{participants} participants {'>=' if ois_met else '<'} OIS {ois}{basis}")
     counts = int(crosses) + int(not ois_met)
     downgrade = -2 if both_appreciable else -counts
     verdict = ("the CI contains both appreciable benefit and appreciable harm" if both_appreciable else
                f"{counts} of 2 criteria (CI crosses 1; participants below the OIS) met")
     reason = (f"95% CI of the {measure} {low:.2f} to {high:.2f} {_crosses(crosses, 1)}{appreciable_text}; "
               f"{ois_text}. {_verdict(downgrade)}: {verdict}")
-    return Rating("imprecision", downgrade, reason)
+    reasons = ([] if not crosses else ["the confidence interval includes no effect"]) + \
+              ([] if ois_met else ["fewer women took part than a single adequately powered trial would need"])
+    footnote = ("The confidence interval includes both a worthwhile benefit and a worthwhile harm."
+                if both_appreciable else (" and ".join(reasons).capitalize() + ".") if reasons else "")
+    return Rating("imprecision", downgrade, reason, footnote)
 
 
-def rate_publication_bias(k: int, egger_p: float | None = None) -> Rating:
-    """Publication bias from Egger's test, when there are enough studies for it.
+def rate_publication_bias(k: int, egger_p: float | None = None, missing_share: float | None = None,
+                          missing_studies: str = "") -> Rating:
+    """Publication bias and missing evidence: Egger's test when there are enough studies, and the
+    share of participants in eligible studies whose data for the outcome are missing.
 
-    Rule: with fewer than :data:`MIN_STUDIES_EGGER` studies, "not assessable" and no
-    downgrade on that ground alone (Cochrane Handbook §13.3.5.4); otherwise -1 when Egger's
-    test gives :math:`P <` :data:`EGGER_ALPHA`, else 0 (GRADE guidelines 5).
+    Rule: -1 when studies that meet, or may meet, the inclusion criteria but have no usable data
+    for the outcome hold at least :data:`MISSING_SHARE` % of the participants (GRADE guidelines 5:
+    evidence missing from the analysis, for whatever reason, biases it as unpublished studies do);
+    otherwise, with at least :data:`MIN_STUDIES_EGGER` studies, -1 when Egger's test gives
+    :math:`P <` :data:`EGGER_ALPHA`; with fewer, a funnel-plot test is not assessable
+    (Cochrane Handbook §13.3.5.4) and does not lower certainty on its own.
 
     Parameters
     ----------
@@ -292,19 +329,42 @@ def rate_publication_bias(k: int, egger_p: float | None = None) -> Rating:
         Number of studies in the analysis.
     egger_p : float, optional
         P value of :func:`metarmc.egger_test`; required when k ≥ :data:`MIN_STUDIES_EGGER`.
+    missing_share : float, optional
+        Percent of the eligible (or possibly eligible) studies' participants without usable data.
+    missing_studies : str
+        Their names, for the reason.
+
+    Examples
+    --------
+    >>> rate_publication_bias(7, missing_share=28.0, missing_studies="Carp 2001").downgrade
+    -1
     """
     if k < 1:
         raise ValueError(f"k must be at least 1; got {k!r}")
+    if missing_share is not None and not 0 <= missing_share <= 100:
+        raise ValueError(f"missing_share must be a percentage in [0, 100]; got {missing_share!r}")
+    parts, downgrade = [], 0
+    if missing_share is not None:
+        names = f" ({missing_studies})" if missing_studies else ""
+        parts.append(f"{missing_share:.1f}% of the participants of eligible or possibly eligible studies have no "
+                     f"usable data for this outcome{names}")
+        downgrade = -1 if missing_share >= MISSING_SHARE else 0
     if k < MIN_STUDIES_EGGER:
-        return Rating("publication_bias", 0, f"not assessable (k = {k} < {MIN_STUDIES_EGGER}): "
-                                             "too few studies for a funnel-plot test. No downgrade")
-    if egger_p is None or not 0 <= egger_p <= 1:
-        raise ValueError(f"with k = {k} >= {MIN_STUDIES_EGGER} an Egger P value in [0, 1] is needed; "
-                         f"got {egger_p!r}")
-    downgrade = -1 if egger_p < EGGER_ALPHA else 0
-    relation = "<" if downgrade else ">="
-    return Rating("publication_bias", downgrade, f"Egger's test P = {egger_p:.3f} {relation} {EGGER_ALPHA:g} "
-                                                 f"(k = {k}). {_verdict(downgrade)}")
+        parts.append(f"a funnel-plot test is not assessable (k = {k} < {MIN_STUDIES_EGGER})")
+    else:
+        if egger_p is None or not 0 <= egger_p <= 1:
+            raise ValueError(f"with k = {k} >= {MIN_STUDIES_EGGER} an Egger P value in [0, 1] is needed; "
+                             f"got {egger_p!r}")
+        parts.append(f"Egger's test P = {egger_p:.3f} {'<' if egger_p < EGGER_ALPHA else '>='} {EGGER_ALPHA:g} "
+                     f"(k = {k})")
+        downgrade = -1 if egger_p < EGGER_ALPHA else downgrade
+    rule = (f"at least {MISSING_SHARE:g}% of the participants missing" if missing_share is not None
+            and missing_share >= MISSING_SHARE else "small-study asymmetry" if downgrade else "")
+    reason = "; ".join(parts) + f". {_verdict(downgrade)}" + (f": {rule}" if rule else "")
+    footnote = ("" if not downgrade else "Trials that may answer the question have no usable data for it."
+                if missing_share is not None and missing_share >= MISSING_SHARE else
+                "Small trials show larger effects than large ones (funnel-plot asymmetry).")
+    return Rating("publication_bias", downgrade, reason, footnote)
 
 
 def certainty(start: str, downgrades) -> str:
@@ -328,6 +388,10 @@ class OutcomeFindings:
     ``ratings`` has the five domains in :data:`DOMAINS` order (empty when not assessed);
     ``certainty`` is a level of :data:`LEVELS` or :data:`NOT_ASSESSED`, with ``note`` saying why.
     ``comment`` is shown in the table's last column (e.g. the result a paper printed).
+    ``benefit`` says whether more events are the benefit (``"higher"``, e.g. live birth);
+    ``population`` names who the absolute effects are per 1,000 of; ``assumed_risks`` holds
+    further control risks (e.g. a lower- and a higher-risk population) for
+    :meth:`absolute_effects`.
     """
 
     outcome: str
@@ -345,6 +409,9 @@ class OutcomeFindings:
     certainty: str
     note: str
     comment: str = ""
+    benefit: str = "higher"
+    population: str = "people"
+    assumed_risks: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def relative_effect(self) -> str:
@@ -369,6 +436,37 @@ class OutcomeFindings:
             return ""
         estimate, low, high = (_more_or_fewer(x) for x in risks[4:])
         return f"{estimate} per 1,000 (from {low} to {high})"
+
+    def nnt(self, control_risk: float | None = None) -> NumberNeededToTreat | None:
+        """The number needed to treat at ``control_risk`` (default the row's), from the ratio and its CI."""
+        p = self.control_risk if control_risk is None else control_risk
+        if p is None or self.estimate is None:
+            return None
+        treated = corresponding_risk(p, [self.estimate, self.ci_low, self.ci_high], self.measure) - p
+        low, high = sorted(treated[1:])
+        return number_needed_to_treat(float(treated[0]), float(low), float(high), self.benefit)
+
+    def absolute_effects(self) -> pd.DataFrame:
+        """Per 1,000 at the row's control risk and at each of :attr:`assumed_risks`: one row per
+        population, with the risk with the comparator, with the intervention (95% CI), the
+        difference (95% CI) and the number needed to treat (Altman 1998)."""
+        populations = {"control arms": self.control_risk, **self.assumed_risks}
+        rows = []
+        for name, p in populations.items():
+            if p is None or self.estimate is None:
+                continue
+            risk = _PEOPLE * corresponding_risk(p, [self.estimate, self.ci_low, self.ci_high], self.measure)
+            estimate, low, high = (_more_or_fewer(x) for x in risk - _PEOPLE * p)
+            rows.append({"population": name, "control_per_1000": _PEOPLE * p, "intervention_per_1000": risk[0],
+                         "intervention_per_1000_low": risk[1], "intervention_per_1000_high": risk[2],
+                         "difference": f"{estimate} per 1,000 (from {low} to {high})",
+                         "nnt": self.nnt(p).text()})
+        return pd.DataFrame(rows, columns=ABSOLUTE_COLUMNS)
+
+    @property
+    def footnotes(self) -> tuple[str, ...]:
+        """The plain-words reasons for each downgrade, in GRADE's order."""
+        return tuple(r.footnote for r in self.ratings if r.downgrade and r.footnote)
 
     def to_row(self) -> dict:
         """The row of :meth:`SummaryOfFindings.to_frame`."""
@@ -396,6 +494,9 @@ class OutcomeFindings:
         return f"{line}; certainty {self.certainty}{detail}"
 
 
+#: The columns of :meth:`OutcomeFindings.absolute_effects`.
+ABSOLUTE_COLUMNS = ("population", "control_per_1000", "intervention_per_1000", "intervention_per_1000_low",
+                    "intervention_per_1000_high", "difference", "nnt")
 #: Per-1,000 columns of :meth:`SummaryOfFindings.to_frame`, in :meth:`OutcomeFindings.risks` order.
 RISK_COLUMNS = ("control_per_1000", "intervention_per_1000", "intervention_per_1000_low", "intervention_per_1000_high",
                 "difference_per_1000", "difference_per_1000_low", "difference_per_1000_high")
@@ -434,18 +535,31 @@ class SummaryOfFindings:
         return "\n".join([title, *(f"  {row!r}" for row in self.findings)])
 
 
+def footnote_letters(sof: SummaryOfFindings) -> dict[str, str]:
+    """Each distinct footnote of the table and its letter (a, b, c, ...) in order of first use."""
+    letters: dict[str, str] = {}
+    for row in sof.findings:
+        for text in row.footnotes:
+            letters.setdefault(text, chr(ord("a") + len(letters)))
+    return letters
+
+
 def grade_table(sof: SummaryOfFindings) -> pd.DataFrame:
     """A GRADEpro-style summary-of-findings table (display text; the book renders it).
 
     Columns: outcome, participants (studies), relative effect (95% CI), risk with the
-    comparator, risk with the intervention, risk difference, certainty (GRADE symbols), what
-    lowered it, and the rows' comments.
+    comparator, risk with the intervention, risk difference, number needed to treat,
+    certainty (GRADE symbols, with the letters of the footnotes that explain each
+    downgrade, :func:`footnote_letters`), what lowered it, and the rows' comments.
     """
+    letters = footnote_letters(sof)
     rows = []
     for row in sof.findings:
         risks = row.risks()
         lowered = [f"{r.domain.replace('_', ' ')} ({r.downgrade:+d})".replace("-", "−")
                    for r in row.ratings if r.downgrade]
+        marks = ",".join(letters[text] for text in row.footnotes)
+        nnt = row.nnt()
         rows.append({
             "Outcome": row.title,
             "Participants (studies)": f"{row.participants} ({row.studies})",
@@ -454,12 +568,18 @@ def grade_table(sof: SummaryOfFindings) -> pd.DataFrame:
             f"Risk with {sof.intervention}": (f"{risks[1]:.0f} per 1,000 ({risks[2]:.0f} to {risks[3]:.0f})"
                                               if risks else ""),
             f"Risk difference with {sof.intervention}": row.absolute_effect,
-            "Certainty": (f"{SYMBOLS[row.certainty]} {row.certainty.capitalize()}" if row.certainty in SYMBOLS
-                          else f"{NOT_ASSESSED.capitalize()} ({row.note})"),
+            "Number needed to treat": nnt.text() if nnt is not None else "",
+            "Certainty": (f"{SYMBOLS[row.certainty]} {row.certainty.capitalize()}" + (f" ({marks})" if marks else "")
+                          if row.certainty in SYMBOLS else f"{NOT_ASSESSED.capitalize()} ({row.note})"),
             "Lowered for": (", ".join(lowered) or "none") if row.ratings else "",
             sof.comment_title: row.comment,
         })
     return pd.DataFrame(rows)
+
+
+def footnotes(sof: SummaryOfFindings) -> list[str]:
+    """The table's footnotes in words, ``"a. ..."``, in the order of their letters."""
+    return [f"{letter}. {text}" for text, letter in footnote_letters(sof).items()]
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -539,20 +659,6 @@ def _appreciable(measure: str, ci: tuple[float, float], control_risk: float) -> 
     relation = "contains both" if both else "does not contain both"
     return (f" (RR {rr[0]:.2f} to {rr[1]:.2f} at the control risk {100 * control_risk:.1f}%, {relation} "
             f"RR < {below:g} and RR > {above:g})"), both
-
-
-def _information_size(control_risk: float, participants: int, benefit: str) -> tuple[str, bool]:
-    """Text and verdict of the optimal-information-size criterion."""
-    risk = control_risk if benefit == "lower" else 1 - control_risk
-    event = (f"control risk {100 * risk:.1f}%" if benefit == "lower" else
-             f"control risk of the complementary event 1 − {100 * control_risk:.1f}% = {100 * risk:.1f}%")
-    basis = f"{event}, RRR {OIS_RRR:.0%}, α {OIS_ALPHA:.2f}, power {OIS_POWER:.2f}"
-    if not 0 < risk < 1:
-        return f"{participants} participants; OIS not computable ({basis}): counted as not met", False
-    ois = required_information_size(risk, OIS_RRR, OIS_ALPHA, OIS_POWER)
-    met = participants >= ois
-    relation = ">=" if met else "<"
-    return f"{participants} participants {relation} OIS {ois} ({basis})", met
 
 
 def _more_or_fewer(per_1000: float) -> str:

@@ -22,6 +22,9 @@ Interventions 6.4, §6.4.1 and §15.4 (re-expressing an odds ratio as risks).
 
 from __future__ import annotations
 
+import math
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 from scipy import special
@@ -85,6 +88,67 @@ def control_risk(table: pd.DataFrame) -> float:
     if total == 0:
         raise ValueError("no control-arm participants: the control risk is undefined")
     return int(table["events_c"].sum()) / total
+
+
+class NumberNeededToTreat(NamedTuple):
+    """A number needed to treat with its 95% CI, in Altman's (1998) reading.
+
+    ``estimate`` is :math:`1/|RD|`; ``benefit`` says whether the point estimate is a benefit
+    (NNTB) or a harm (NNTH). When the CI of the risk difference excludes 0, ``low``/``high``
+    are :math:`1/|RD|` at its limits (same side); when it includes 0 the CI runs from an NNTB
+    through infinity to an NNTH, and ``low`` is the NNTB bound, ``high`` the NNTH bound.
+    """
+
+    estimate: float
+    low: float
+    high: float
+    benefit: bool
+    crosses_zero: bool
+
+    def text(self) -> str:
+        """``NNTB 8 (5 to 20)`` or ``NNTB 8 (NNTB 4 to ∞ to NNTH 50)``, rounded up as Altman advises."""
+        kind = "NNTB" if self.benefit else "NNTH"
+        point = math.ceil(self.estimate)
+        if self.crosses_zero:
+            return f"{kind} {point} (NNTB {math.ceil(self.low)} to \u221e to NNTH {math.ceil(self.high)})"
+        return f"{kind} {point} ({math.ceil(self.low)} to {math.ceil(self.high)})"
+
+
+def number_needed_to_treat(risk_difference: float, ci_low: float, ci_high: float,
+                           benefit: str = "higher") -> NumberNeededToTreat:
+    """The number needed to treat from a risk difference and its 95% CI (Altman 1998).
+
+    .. math:: NNT = \\frac{1}{|RD|}, \\qquad \\text{CI: } \\frac1{|RD_U|} \\text{ to } \\frac1{|RD_L|}
+
+    Parameters
+    ----------
+    risk_difference, ci_low, ci_high : float
+        Risk with the intervention minus risk with the control, and its CI (fractions).
+    benefit : {"higher", "lower"}
+        Whether a higher risk of the event (e.g. live birth) is the benefit.
+
+    Examples
+    --------
+    >>> number_needed_to_treat(0.125, 0.05, 0.20).text()      # 1/0.125; 1/0.20 to 1/0.05
+    'NNTB 8 (5 to 20)'
+    >>> number_needed_to_treat(0.10, -0.02, 0.25).text()      # the CI of RD includes 0
+    'NNTB 10 (NNTB 4 to ∞ to NNTH 50)'
+
+    References
+    ----------
+    Altman DG (1998). Confidence intervals for the number needed to treat. BMJ 317:1309-1312.
+    """
+    if benefit not in ("higher", "lower"):
+        raise ValueError(f"benefit must be higher or lower; got {benefit!r}")
+    if not ci_low <= risk_difference <= ci_high:
+        raise ValueError(f"the risk difference {risk_difference!r} must lie within its CI ({ci_low!r}, {ci_high!r})")
+    sign = 1.0 if benefit == "higher" else -1.0
+    rd, low, high = sign * risk_difference, *sorted((sign * ci_low, sign * ci_high))
+    with np.errstate(divide="ignore"):
+        if low <= 0 <= high:     # benefit bound from the largest benefit, harm bound from the largest harm
+            return NumberNeededToTreat(1 / abs(rd), 1 / high, 1 / abs(low), rd > 0, True)
+        return NumberNeededToTreat(1 / abs(rd), 1 / max(abs(low), abs(high)), 1 / min(abs(low), abs(high)),
+                                   rd > 0, False)
 
 
 def implied_effects(odds_ratio, assumed_risk) -> pd.DataFrame:

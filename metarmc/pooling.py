@@ -26,7 +26,7 @@ import numpy as np
 
 from . import heterogeneity as het
 from .distributions import Z_95, normal_p, t_975, t_p
-from .effects import BINARY_EFFECTS, Cells, estimable, peto_statistics, zero_cell_corrected
+from .effects import BINARY_EFFECTS, Cells, continuity_corrected, estimable, peto_statistics
 from .heterogeneity import study_sum
 from .schema import BINARY_MEASURES, METHODS, MODELS, TAU2_METHODS
 
@@ -91,7 +91,8 @@ class PreparedBinary(NamedTuple):
         return yi, vi
 
 
-def prepare_binary(events_t, total_t, events_c, total_c, measure="OR", include=None) -> PreparedBinary:
+def prepare_binary(events_t, total_t, events_c, total_c, measure="OR", include=None,
+                   correction="revman") -> PreparedBinary:
     """RevMan 5's preparation of binary data: which studies count, and the zero-cell rule.
 
     1. A study with no events in both arms, or only events in both arms, is not estimable
@@ -100,6 +101,8 @@ def prepare_binary(events_t, total_t, events_c, total_c, measure="OR", include=N
     2. 0.5 is added to all four cells of a study with a zero cell
        (:func:`~metarmc.effects.zero_cell_corrected`); RevMan uses the corrected cells
        everywhere, in the study's effect and variance *and* inside the Mantel-Haenszel sums.
+       Beyond RevMan, ``correction`` picks another continuity correction
+       (:func:`~metarmc.effects.continuity_corrected`), applied in the same places.
 
     Parameters
     ----------
@@ -107,6 +110,7 @@ def prepare_binary(events_t, total_t, events_c, total_c, measure="OR", include=N
         Counts per study (last axis), with any leading batch axes.
     measure : {"OR", "RR", "RD"}
     include : array_like of bool, shape (..., k), optional
+    correction : {"revman", "all", "tacc"}
 
     Returns
     -------
@@ -127,7 +131,7 @@ def prepare_binary(events_t, total_t, events_c, total_c, measure="OR", include=N
     if include is not None:
         keep = keep & np.asarray(include, bool)
     raw = Cells(*(masked(x, keep, 1.0) for x in raw))
-    return PreparedBinary(raw, zero_cell_corrected(raw), keep, measure)
+    return PreparedBinary(raw, continuity_corrected(raw, correction), keep, measure)
 
 
 def inverse_variance(yi, vi, include, tau2=0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -324,7 +328,7 @@ def check_options(method, model, tau2_method, hksj, prediction):
 
 
 def pool_binary(events_t, total_t, events_c, total_c, measure="OR", method="MH", model="fixed",
-                tau2="DL", hksj=False, prediction=False, include=None) -> Pooled:
+                tau2="DL", hksj=False, prediction=False, include=None, correction="revman") -> Pooled:
     """Pool binary outcomes of one or many meta-analyses (last axis = studies).
 
     RevMan 5 rules (:func:`prepare_binary`): studies with no events or only events in both
@@ -345,6 +349,8 @@ def pool_binary(events_t, total_t, events_c, total_c, measure="OR", method="MH",
         Hartung-Knapp-Sidik-Jonkman test and CI; 95% prediction interval (random effects).
     include : array_like of bool, shape (..., k), optional
         Studies to pool (e.g. a leave-one-out or cumulative mask); default all.
+    correction : {"revman", "all", "tacc"}
+        The continuity correction (:func:`prepare_binary`); Peto's method uses none.
 
     Returns
     -------
@@ -361,15 +367,15 @@ def pool_binary(events_t, total_t, events_c, total_c, measure="OR", method="MH",
     """
     with np.errstate(divide="ignore", invalid="ignore"):  # k = 0 entries of a batch give NaN
         return _pool_binary(events_t, total_t, events_c, total_c, measure, method, model, tau2,
-                            hksj, prediction, include)
+                            hksj, prediction, include, correction)
 
 
 def _pool_binary(events_t, total_t, events_c, total_c, measure, method, model, tau2, hksj,
-                 prediction, include) -> Pooled:
+                 prediction, include, correction) -> Pooled:
     if method == "Peto" and measure != "OR":
         raise ValueError("Peto's method pools odds ratios only")
     check_options(method, model, tau2, hksj, prediction)
-    prepared = prepare_binary(events_t, total_t, events_c, total_c, measure, include)
+    prepared = prepare_binary(events_t, total_t, events_c, total_c, measure, include, correction)
     include = prepared.include
     if method == "Peto":
         estimate, se, weight, yi, vi, q = peto(prepared.raw, include)

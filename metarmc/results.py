@@ -10,6 +10,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from .effects import CORRECTIONS
 from .formatting import short
 from .schema import METHOD_LABELS, is_ratio
 
@@ -64,6 +65,7 @@ class MetaResult:
     subgroup_df: int | None = None
     subgroup_p: float | None = None
     converged: bool = True
+    correction: str = "revman"
 
     @property
     def is_ratio(self) -> bool:
@@ -86,6 +88,8 @@ class MetaResult:
         model = "Random" if self.model == "random" else "Fixed"
         extra = f", {self.tau2_method}" if self.model == "random" and self.tau2_method != "DL" else ""
         extra += ", HKSJ" if self.hksj else ""
+        if self.correction != "revman" and self.method != "Peto":
+            extra += f", {CORRECTIONS[self.correction]}"
         return f"{method}, {model}{extra}, 95% CI"
 
     def to_frame(self, analysis: str = "") -> pd.DataFrame:

@@ -23,9 +23,12 @@ import pandas as pd
 BINARY_COLUMNS = ("events_t", "total_t", "events_c", "total_c")
 #: Value columns of a continuous study table: mean, SD and size per arm.
 CONTINUOUS_COLUMNS = ("mean_t", "sd_t", "n_t", "mean_c", "sd_c", "n_c")
+#: Value columns of a generic inverse-variance study table (RevMan's "O-E and variance" aside):
+#: each study's own estimate on the analysis scale (log for ratios) and its standard error.
+GENERIC_COLUMNS = ("yi", "se")
 #: The value columns of each kind of study table.
-VALUE_COLUMNS = {"binary": BINARY_COLUMNS, "continuous": CONTINUOUS_COLUMNS}
-#: Arm sizes of each kind of study table (experimental, control).
+VALUE_COLUMNS = {"binary": BINARY_COLUMNS, "continuous": CONTINUOUS_COLUMNS, "generic": GENERIC_COLUMNS}
+#: Arm sizes of each kind of study table (experimental, control); a generic table has none.
 SIZE_COLUMNS = {"binary": ("total_t", "total_c"), "continuous": ("n_t", "n_c")}
 KINDS = tuple(VALUE_COLUMNS)
 

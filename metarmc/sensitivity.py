@@ -57,9 +57,13 @@ class Scenario:
     table: pd.DataFrame | None = field(default=None, compare=False)
     description: str = ""
 
+    def kept(self, table: pd.DataFrame) -> pd.DataFrame:
+        """The study rows this scenario keeps from ``table`` (or its own table); possibly none."""
+        return select(self.table if self.table is not None else table, self.where or {}, self.name)
+
     def rows(self, table: pd.DataFrame) -> pd.DataFrame:
-        """The study rows this scenario pools, from ``table`` (or its own table)."""
-        rows = select(self.table if self.table is not None else table, self.where or {}, self.name)
+        """The study rows this scenario pools (:meth:`kept`); ValueError if it keeps none."""
+        rows = self.kept(table)
         if rows.empty:
             raise ValueError(f"scenario {self.name!r} keeps no study")
         return rows

@@ -580,6 +580,16 @@ class TSAResult:
         """One row per study added: the Z-curve and the boundaries at its information fraction."""
         return self.looks.copy()
 
+    @property
+    def benefit_crossed_at(self) -> str | None:
+        """The study whose addition first took the Z-curve over the benefit boundary, or None.
+
+        The futility bounds are non-binding, so a later crossing of the benefit boundary counts
+        even after the curve entered the futility wedge (``crossed`` names the first boundary reached).
+        """
+        hit = self.looks["z"].to_numpy() >= self.looks["boundary_upper"].to_numpy()
+        return str(self.looks["study"].iloc[int(np.argmax(hit))]) if hit.any() else None
+
     def __repr__(self) -> str:
         where = f" at {self.crossed_at}" if self.crossed_at else ""
         return "\n".join([

@@ -375,3 +375,13 @@ def test_approximate_count_agrees_with_the_exact_one():
     exact = count_candidates(study_set)
     assert isinstance(exact, int)
     assert approximate_count(study_set.unknown, 27, 29) == pytest.approx(exact, rel=1e-9)
+
+
+def test_sets_alike_but_for_the_study_are_grouped():
+    # adverse reactions: 42/40 + 17/22 + 49/94 fits with either 39-patient study as the 17/22 one,
+    # so the tables are identified but the study is not
+    sets = fitting_study_sets(data.load(ROOT / "data"), "adverse_reaction")
+    assert sets.alike() == [(1, 2)]
+    first, second = sets[0], sets[1]
+    assert first.signature == second.signature and first.studies != second.studies
+    assert sets.interchangeable() == [("Jablonowska 1999", "Jørgensen 2020")]

@@ -3,10 +3,11 @@ metafor differ on purpose or where no external reference exists."""
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from metarmc import meta_binary, meta_continuous
+from metarmc import meta_binary, meta_continuous, meta_generic
 
 TWO_STUDIES = pd.DataFrame({"study": ["S1", "S2"], "events_t": [10, 3], "total_t": [20, 10],
                             "events_c": [5, 6], "total_c": [20, 10]})
@@ -108,3 +109,21 @@ def test_risk_difference_with_a_zero_cell_corrects_only_the_variance():
         res = meta_binary(df, measure="RD", method=method)
         assert res.estimate == pytest.approx(0.15, rel=1e-12)
         assert res.se == pytest.approx(math.sqrt(71.5 / 9261), rel=1e-12)
+
+
+def test_generic_inverse_variance_is_the_inverse_variance_analysis_of_the_same_effects():
+    # RevMan's generic inverse variance on each study's log OR and SE gives exactly the
+    # inverse-variance OR analysis of the counts those came from, fixed and random.
+    counts = pd.DataFrame({"study": ["A", "B", "C"], "events_t": [12, 5, 30], "total_t": [20, 18, 60],
+                           "events_c": [8, 4, 22], "total_c": [21, 17, 61]})
+    for options in (dict(model="fixed"), dict(model="random"), dict(model="random", tau2="REML", hksj=True)):
+        from_counts = meta_binary(counts, method="IV", **options)
+        yi, vi = from_counts.study_effects()
+        generic = meta_generic(pd.DataFrame({"study": counts["study"], "yi": yi, "se": np.sqrt(vi)}), **options)
+        for name in ("estimate", "ci_low", "ci_high", "z", "p", "q", "i2", "tau2"):
+            assert getattr(generic, name) == pytest.approx(getattr(from_counts, name), rel=1e-12), name
+
+
+def test_generic_inverse_variance_rejects_a_non_positive_se():
+    with pytest.raises(ValueError, match="study 'B': se must be positive; got 0"):
+        meta_generic(pd.DataFrame({"study": ["A", "B"], "yi": [0.1, 0.2], "se": [0.3, 0.0]}))

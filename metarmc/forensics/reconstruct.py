@@ -325,8 +325,7 @@ def reconstruct_sets(review, analysis: str, sets: StudySets, ranks, max_candidat
         if not 1 <= rank <= len(sets):
             raise ValueError(f"{analysis}: set must be between 1 and {len(sets)}; got {rank}")
         study_set = sets[rank - 1]
-        key = tuple((a.known, a.events_t, a.events_c, a.total_t, a.total_c, a.total) for a in study_set.arms)
-        chosen.setdefault(key, []).append((rank, study_set))
+        chosen.setdefault(study_set.signature, []).append((rank, study_set))
     sizes = {key: count_candidates(group[0][1], options.get("event_totals")) for key, group in chosen.items()}
     order = sorted(chosen, key=lambda key: math.inf if sizes[key] is None else sizes[key])
     left, reserve, out = max_candidates, max_candidates // (4 * len(order) or 1), []

@@ -162,6 +162,15 @@ class StudySet:
     def known(self) -> tuple[Arms, ...]:
         return tuple(a for a in self.arms if a.known)
 
+    @property
+    def signature(self) -> tuple:
+        """What the reconstruction sees of the set: each study's counts and arm sizes, not its name.
+
+        Two sets with the same signature give the same candidate tables: the counts they imply
+        are identified, but not which study they belong to.
+        """
+        return tuple((a.known, a.events_t, a.events_c, a.total_t, a.total_c, a.total) for a in self.arms)
+
     def to_frame(self) -> pd.DataFrame:
         """One row per study: its arm sizes (ranges where free), events if sourced, and source."""
         return pd.DataFrame([{
@@ -200,6 +209,25 @@ class StudySets:
 
     def __len__(self) -> int:
         return len(self.sets)
+
+    def alike(self) -> list[tuple[int, ...]]:
+        """Ranks (1 = most plausible) of the sets that share a :attr:`StudySet.signature`, groups of two or more.
+
+        Within a group the printed totals cannot tell the studies apart: the same tables fit
+        whichever of them the paper pooled.
+        """
+        groups: dict[tuple, list[int]] = {}
+        for rank, study_set in enumerate(self.sets, start=1):
+            groups.setdefault(study_set.signature, []).append(rank)
+        return [tuple(ranks) for ranks in groups.values() if len(ranks) > 1]
+
+    def interchangeable(self) -> list[tuple[str, ...]]:
+        """For each group of :meth:`alike` sets, the studies that take each other's place in it."""
+        out = []
+        for ranks in self.alike():
+            members = [set(self.sets[rank - 1].studies) for rank in ranks]
+            out.append(tuple(sorted(set.union(*members) - set.intersection(*members))))
+        return out
 
     def __getitem__(self, i) -> StudySet:
         return self.sets[i]

@@ -1,4 +1,4 @@
-"""Plots: forest, funnel, risk of bias, PRISMA, trial sequential analysis.
+"""Plots: forest, funnel, risk of bias, PRISMA, trial sequential analysis, Baujat, GOSH.
 
 Every function takes results or DataFrames (never file paths), draws with matplotlib only,
 and returns the :class:`~matplotlib.figure.Figure` it drew on. Pass ``ax=`` to draw into an
@@ -7,11 +7,13 @@ without pyplot (so it is shown once when it ends a notebook cell, can be ``glue`
 never needs closing). Nothing here calls ``plt.show()``.
 """
 
+from .baujat import baujat_plot
 from .forest import forest_plot, summary_forest
 from .funnel import funnel_plot
-from .prisma import prisma_flow
+from .gosh import gosh_plot
+from .prisma import prisma_flow, prisma_update_flow
 from .rob import rob_summary, rob_traffic_light
 from .sequential import tsa_plot
 
 __all__ = ["forest_plot", "summary_forest", "funnel_plot", "rob_traffic_light", "rob_summary", "prisma_flow",
-           "tsa_plot"]
+           "prisma_update_flow", "tsa_plot", "baujat_plot", "gosh_plot"]

@@ -309,6 +309,9 @@ def forest_plot(result: MetaResult, *, labels=("Experimental", "Control"),
     >>> fig.savefig("forest.png", dpi=110)  # doctest: +SKIP
     """
     kind = table_kind(result.studies)
+    if kind not in ("binary", "continuous"):
+        raise ValueError(f"forest_plot draws binary and continuous analyses; this one is {kind} "
+                         "(draw it with summary_forest)")
     columns = [Column("study", "Study or Subgroup", "left"), *_arm_columns(kind, "t"),
                *_arm_columns(kind, "c"), Column("weight", "Weight"), Column("effect", result.label)]
     measure = MEASURE_NAMES[result.measure]

@@ -1,70 +1,98 @@
-"""The GRADE summary of findings of IVIG against control, built from the data.
+"""The GRADE summary of findings of IVIG against control, built from the data by the analysis plan.
 
-For each outcome of the registry, the analysis is the paper's, redone as the paper did it
-(:func:`~metarmc.review.paper.reproduce`), and each GRADE rule of :mod:`metarmc.grade` is fed
-the numbers it needs: the study weights feed the starting level, risk of bias and
-indirectness; I² and the DerSimonian-Laird prediction interval of the same studies feed
-inconsistency; the CI, the pooled control risk and the participants feed imprecision; the
-study effects feed Egger's test.
+For each outcome, the analysis is the plan's (:mod:`metarmc.review.plan`: randomised,
+placebo-controlled trials, all randomised women where reported, REML random effects with the
+Hartung-Knapp-Sidik-Jonkman CI), and each GRADE rule of :mod:`metarmc.grade` is fed the numbers
+it needs: the study weights feed the starting level, risk of bias and indirectness; I² and the
+prediction interval feed inconsistency; the CI, the trials' control risk, the participants and
+the plan's information size (:func:`~metarmc.review.information.planned_information_size`, the
+required information size of the trial sequential analysis) feed imprecision; the studies that
+may answer the question but have no usable data feed publication bias (missing evidence).
+
+Two outcomes need more than a rule: miscarriage, which in the traceable trials is the exact
+complement of live birth among the same pregnant women (:func:`complement_of`), and harms,
+whose only result is the paper's printed one (:func:`rate_printed_only`).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from ..bias import egger_test
 from ..formatting import effect, studies_text
-from ..grade import (MIN_STUDIES_EGGER, NOT_ASSESSED, ROB_DOMAINS, OutcomeFindings, SummaryOfFindings,
+from ..grade import (I2_SERIOUS, I2_VERY_SERIOUS, MIN_STUDIES_EGGER, NOT_ASSESSED, ROB_DOMAINS, OutcomeFindings,
+                     Rating, SummaryOfFindings,
                      certainty, rate_imprecision, rate_inconsistency, rate_indirectness, rate_publication_bias,
                      rate_risk_of_bias, starting_level)
+from ..bias import egger_test
 from ..measures import control_risk
 from ..schema import participants
-from .paper import pool, reproduce
+from .information import PLAN_TSA, planned_information_size, undesirable_control_risk
+from .paper import reproduce
+from .plan import PLAN, assumed_risks, primary_result, primary_table
 from .registry import CONTROL, INTERVENTION, SUMMARY_ORDER, outcome as registry_outcome
 
 #: Indirectness: each ground, the study column it reads and the values that make a study indirect.
 INDIRECT = {"population RIF": ("rm_type", ("RIF",)), "no placebo control": ("placebo_controlled", ("no",))}
+#: A study "may meet" the plan's criteria when none of its design columns says it does not.
+POSSIBLY = {"randomised": ("yes", "unclear"), "placebo_controlled": ("yes", "unclear")}
 
 
 def rate_outcome(review, outcome: str) -> OutcomeFindings:
-    """Rate one outcome of :data:`metarmc.review.registry.OUTCOMES` from the data.
+    """Rate one outcome from the data, by the analysis plan.
 
-    Participants and the control risk count every study with data.
+    Participants and the control risk count every trial of the plan with data; the comment
+    says what the paper printed, and for miscarriage whether it is the same information as
+    live birth.
     """
-    registry_outcome(outcome)
-    rep = reproduce(review, outcome)
-    analysis, result, table = rep.analysis, rep.result, rep.table
-    common = dict(outcome=outcome, title=analysis.title, measure=analysis.measure, comment=_printed(rep.reported))
-    if result is None:
-        return _not_assessed(common, dict(studies=0, participants=0, estimate=None, ci_low=None, ci_high=None),
-                             "not estimable from traceable data")
-    size = dict(studies=len(table), participants=participants(table),
-                estimate=result.estimate, ci_low=result.ci_low, ci_high=result.ci_high)
+    analysis = registry_outcome(outcome)
+    printed = review.reported_row(outcome)
+    common = dict(outcome=outcome, title=analysis.title, measure=analysis.measure, benefit=analysis.benefit,
+                  comment=f"Paper printed {_printed(printed)}")
     if analysis.kind != "binary":
+        rep = reproduce(review, outcome)
+        size = _size(rep.table, rep.result)
         return _not_assessed(common, size, "a continuous outcome needs a minimal important difference, "
-                                           "which data/ does not hold")
+                                           "which data/ does not hold" if rep.result else
+                             "not estimable from traceable data")
+    table = primary_table(review, outcome)
+    if table.empty:
+        return rate_printed_only(review, outcome)
+    result = primary_result(review, outcome)
+    same_as = complement_of(review, outcome)
+    population = "pregnant women" if (table["denominator"] != "itt").all() else "women"
+    if same_as:
+        common["comment"] = (f"The same women and pregnancies as {registry_outcome(same_as).title.lower()} "
+                             f"(every loss is a pregnancy without a live birth): not separate evidence. "
+                             + common["comment"])
     studies = result.studies[result.studies["estimable"]]
     weight, label = studies["weight"].to_numpy(float), studies["study"].to_numpy()
     p_c = control_risk(table)
     start, start_reason = starting_level(weight, studies["randomised"], label)
     rob = review.judgment_grid(studies["study_id"], ROB_DOMAINS)
-    spread = pool(table, analysis, "random", prediction=True)
-    egger_p = egger_test(result).p if result.k >= MIN_STUDIES_EGGER else None
     indirect = {name: studies[column].isin(values).to_numpy() for name, (column, values) in INDIRECT.items()}
+    missing_share, missing = missing_evidence(review, outcome)
     ratings = (
         rate_risk_of_bias(weight, rob[ROB_DOMAINS[0]], rob[ROB_DOMAINS[1]], label),
-        rate_inconsistency(result.i2, (spread.ci_low, spread.ci_high), (spread.pi_low, spread.pi_high), result.k),
+        rate_inconsistency(result.i2, (result.ci_low, result.ci_high), (result.pi_low, result.pi_high), result.k,
+                           model="random effects (REML, HKSJ)"),
         rate_indirectness(weight, indirect, label),
-        rate_imprecision(analysis.measure, (result.ci_low, result.ci_high), p_c, size["participants"],
-                         analysis.benefit),
-        rate_publication_bias(result.k, egger_p),
+        rate_imprecision(analysis.measure, (result.ci_low, result.ci_high), p_c, participants(table),
+                         planned_information_size(review, outcome), _ois_basis(table, outcome)),
+        rate_publication_bias(result.k, egger_test(result).p if result.k >= MIN_STUDIES_EGGER else None,
+                              missing_share, missing),
     )
-    return OutcomeFindings(**common, **size, control_risk=p_c, start=start, start_reason=start_reason,
-                           ratings=ratings, certainty=certainty(start, (r.downgrade for r in ratings)), note="")
+    risks = assumed_risks(table)
+    del risks["trials' control arms"]
+    return OutcomeFindings(**common, studies=result.k, participants=participants(table), estimate=result.estimate,
+                           ci_low=result.ci_low, ci_high=result.ci_high, control_risk=p_c, start=start,
+                           start_reason=start_reason, ratings=ratings,
+                           certainty=certainty(start, (r.downgrade for r in ratings)), note="",
+                           population=population, assumed_risks=risks)
 
 
 def summary_of_findings(review, outcomes=SUMMARY_ORDER) -> SummaryOfFindings:
-    """GRADE summary of findings of IVIG against control, one row per outcome.
+    """GRADE summary of findings of IVIG against control, one row per outcome, by the analysis plan.
 
     Parameters
     ----------
@@ -76,16 +104,115 @@ def summary_of_findings(review, outcomes=SUMMARY_ORDER) -> SummaryOfFindings:
     Returns
     -------
     SummaryOfFindings
-        See :func:`rate_outcome` for how each row is computed; its last column is the
-        paper's printed result.
+        See :func:`rate_outcome` for how each row is computed; its last column says what the
+        paper printed and what else a reader must know.
     """
     return SummaryOfFindings(tuple(rate_outcome(review, name) for name in outcomes), intervention=INTERVENTION,
-                             comparator=CONTROL.lower(), comment_title="Paper (as printed)")
+                             comparator=CONTROL.lower(), comment_title="Comments")
+
+
+def complement_of(review, outcome: str, of: str = "live_birth") -> str | None:
+    """``of`` when, in every trial of the plan, ``outcome``'s events are exactly the pregnancies without ``of``.
+
+    A trial's outcome row (e.g. miscarriage, 11/29 vs 21/32) is the complement of its row of
+    ``of`` with the same denominator (live birth among the same pregnant women, 18/29 vs 11/32)
+    when the totals are equal and the events add up to them in both arms. Then the two
+    outcomes carry the same information and their odds ratios are reciprocals. None otherwise
+    (or when the outcome has no trial data, or is ``of`` itself).
+    """
+    if outcome == of:
+        return None
+    table = primary_table(review, outcome)
+    if table.empty:
+        return None
+    other = review.binary(of, main_only=False)
+    pairs = table.merge(other, on=["study_id", "denominator"], suffixes=("", "_of"))
+    if len(pairs.drop_duplicates("study_id")) < len(table):
+        return None
+    complement = ((pairs["total_t"] == pairs["total_t_of"]) & (pairs["total_c"] == pairs["total_c_of"])
+                  & (pairs["events_t"] + pairs["events_t_of"] == pairs["total_t"])
+                  & (pairs["events_c"] + pairs["events_c_of"] == pairs["total_c"]))
+    return of if complement.groupby(pairs["study_id"]).any().all() else None
+
+
+def missing_evidence(review, outcome: str) -> tuple[float, str]:
+    """The share (%) of participants, by the paper's Table 1 sizes, in studies that meet or may meet the
+    plan's criteria but have no usable data for ``outcome``, and their names."""
+    studies = review.studies
+    possible = np.ones(len(studies), bool)
+    for column, allowed in POSSIBLY.items():
+        possible &= studies[column].isin(allowed).to_numpy()
+    possible &= studies["rm_type"].isin(PLAN.body["rm_type"]).to_numpy()
+    traced = set(primary_table(review, outcome)["study_id"])
+    candidates = studies[possible]
+    missing = candidates[~candidates["study_id"].isin(traced)]
+    total = candidates["n_table1"].sum()
+    share = float(100 * missing["n_table1"].sum() / total) if total else 0.0
+    return share, ", ".join(missing["label"])
+
+
+def rate_printed_only(review, outcome: str) -> OutcomeFindings:
+    """A row for an outcome whose only result is the paper's printed one (no trial has traceable data).
+
+    Rule: the studies behind the printed result are not named, so it cannot be shown to be
+    randomised evidence: it starts *low*; it is lowered once for risk of bias (the studies'
+    conduct cannot be assessed), for inconsistency by the printed I² (:func:`~metarmc.grade.rate_inconsistency`),
+    and for imprecision by the printed CI (one count when it crosses 1 or ends within a 1%
+    hair's breadth of it, one because the information size cannot be checked). The comment names
+    the studies' control arms that received no infusion, where infusion reactions cannot occur
+    (a structural zero), from ``studies.csv``.
+    """
+    analysis = registry_outcome(outcome)
+    printed = review.reported_row(outcome)
+    low, high = float(printed["ci_low"]), float(printed["ci_high"])
+    ratings = (
+        Rating("risk_of_bias", -1, "the studies pooled are not named; their conduct cannot be assessed. Downgrade −1",
+               "The paper does not say which studies it pooled, so their conduct cannot be assessed."),
+        _printed_inconsistency(float(printed["i2"])),
+        Rating("indirectness", 0, "not assessable without the studies. No downgrade"),
+        Rating("imprecision", -1, f"printed 95% CI {low:.2f} to {high:.2f}, from almost no effect to a very large "
+               "one; the information size cannot be checked. Downgrade −1",
+               "The confidence interval is very wide and cannot be checked against the studies."),
+        Rating("publication_bias", 0, "not assessable without the studies. No downgrade"),
+    )
+    untreated = review.studies.loc[review.studies["placebo_controlled"] == "no", "label"]
+    zero = (f" Controls of {', '.join(untreated)} received no infusion, so infusion reactions could not occur in "
+            "that arm (a structural zero)." if len(untreated) else "")
+    return OutcomeFindings(
+        outcome=outcome, title=analysis.title, measure=analysis.measure, benefit=analysis.benefit,
+        studies=int(printed["k"]), participants=int(printed["n_total"]), estimate=float(printed["estimate"]),
+        ci_low=low, ci_high=high, control_risk=None, start="low",
+        start_reason="the studies pooled are not named, so the result cannot be shown to be randomised evidence: "
+                     "start low", ratings=ratings, certainty=certainty("low", (r.downgrade for r in ratings)),
+        note="the paper's printed result only; no trial's data could be traced",
+        comment=f"As printed by the paper; not reproducible from traceable data.{zero}")
+
+
+def _printed_inconsistency(i2: float) -> Rating:
+    """Inconsistency from a printed I² alone, with :func:`~metarmc.grade.rate_inconsistency`'s thresholds."""
+    downgrade = -2 if i2 >= I2_VERY_SERIOUS else -1 if i2 >= I2_SERIOUS else 0
+    return Rating("inconsistency", downgrade, f"printed I² = {i2:.0f}%. "
+                  + (f"Downgrade {downgrade}".replace("-", "−") if downgrade else "No downgrade"),
+                  "The studies' results differ more than chance would explain." if downgrade else "")
 
 
 def _not_assessed(common: dict, size: dict, note: str) -> OutcomeFindings:
     return OutcomeFindings(**common, **size, control_risk=None, start=None, start_reason=f"{NOT_ASSESSED}: {note}",
                            ratings=(), certainty=NOT_ASSESSED, note=note)
+
+
+def _size(table: pd.DataFrame, result) -> dict:
+    if result is None:
+        return dict(studies=0, participants=0, estimate=None, ci_low=None, ci_high=None)
+    return dict(studies=len(table), participants=participants(table), estimate=result.estimate,
+                ci_low=result.ci_low, ci_high=result.ci_high)
+
+
+def _ois_basis(table: pd.DataFrame, outcome: str) -> str:
+    event = "no live birth" if registry_outcome(outcome).benefit == "higher" else "the event"
+    return (f"control risk of {event} {100 * undesirable_control_risk(table, outcome):.1f}%, "
+            f"RRR {PLAN_TSA['rrr']:.0%}, α {PLAN_TSA['alpha']:.2f}, power {PLAN_TSA['power']:.2f}; "
+            "the trial sequential analysis's required information size")
 
 
 def _printed(reported: pd.Series) -> str:

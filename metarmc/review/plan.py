@@ -1,0 +1,209 @@
+"""The review's own analysis plan: which evidence, which denominator, which model, stated once.
+
+The paper's method on our data is the *reproduction* (:mod:`metarmc.review.paper`). The
+review's own verdict follows this plan, and every page that draws a conclusion (the summary of
+findings, GRADE, absolute effects, the number needed to treat, the trial sequential analysis,
+the conclusion and the front page) reads :data:`PLAN` through the functions below.
+
+- **Body of evidence**: randomised, placebo-controlled trials in recurrent miscarriage
+  (:attr:`AnalysisPlan.body`). Non-randomised studies are a separate body, never pooled with
+  the trials in a primary result; a study's own adjusted estimate may enter a generic
+  inverse-variance sensitivity analysis.
+- **Denominator**: all randomised women (intention to treat) where a trial reports them
+  (:attr:`AnalysisPlan.denominators`, in order of preference). Where IVIG started before
+  conception, counting only the women who became pregnant conditions on something that
+  happened after randomisation; those denominators are a sensitivity analysis.
+- **Model**: random effects with the REML estimate of τ², the Hartung-Knapp-Sidik-Jonkman CI
+  and a 95% prediction interval; the Mantel-Haenszel fixed-effect analysis (RevMan's default)
+  is a sensitivity analysis.
+
+Examples
+--------
+>>> PLAN.options["tau2"], PLAN.options["hksj"]
+('REML', True)
+>>> PLAN.in_body({"randomised": "yes", "placebo_controlled": "yes", "rm_type": "RIF"})
+False
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..api import meta_binary, meta_generic
+from ..data import DERIVATIONS, RM_TYPES
+from ..distributions import Z_95
+from ..results import MetaResult
+from ..sensitivity import Scenario, scenarios
+from .registry import OUTCOMES
+
+#: Derivations whose counts are read as reported, not rebuilt from percentages or other numbers.
+AS_REPORTED = ("reported",)
+
+
+@dataclass(frozen=True)
+class AnalysisPlan:
+    """A stated analysis plan (the review's protocol).
+
+    Parameters
+    ----------
+    body : mapping of str to tuple of str
+        Study columns and the values a study must have to be in the primary body of evidence.
+    denominators : tuple of str
+        Denominators in order of preference (a study's first available one is used).
+    options : mapping
+        Keyword arguments of :func:`~metarmc.meta_binary` for the primary analysis.
+    fixed_effect : mapping
+        The fixed-effect sensitivity analysis (RevMan's default).
+    rationale : tuple of (str, tuple of str)
+        Each decision in words, with the bibliography keys that support it.
+    """
+
+    body: Mapping[str, tuple[str, ...]]
+    denominators: tuple[str, ...]
+    options: Mapping
+    fixed_effect: Mapping
+    rationale: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), compare=False)
+
+    def in_body(self, study: Mapping) -> bool:
+        """Whether a study (a mapping with the :attr:`body` columns) belongs to the primary body."""
+        return all(study.get(column) in allowed for column, allowed in self.body.items())
+
+    def body_mask(self, table: pd.DataFrame) -> np.ndarray:
+        """Which rows of a study table belong to the primary body of evidence."""
+        keep = np.ones(len(table), bool)
+        for column, allowed in self.body.items():
+            keep &= table[column].isin(allowed).to_numpy()
+        return keep
+
+
+PLAN = AnalysisPlan(
+    body={"randomised": ("yes",), "placebo_controlled": ("yes",),
+          "rm_type": tuple(t for t in RM_TYPES if t != "RIF")},
+    denominators=("itt", "pregnant", "clinical_pregnancy", "per_protocol", "liveborn"),
+    options=dict(measure="OR", method="IV", model="random", tau2="REML", hksj=True, prediction=True),
+    fixed_effect=dict(measure="OR", method="MH", model="fixed"),
+    rationale=(
+        ("Only randomised, placebo-controlled trials in recurrent miscarriage answer the question without "
+         "confounding; non-randomised studies are a separate body of evidence, never pooled with them in a "
+         "primary result.", ("cochrane2023ch24",)),
+        ("All randomised women are the denominator where a trial reports them (intention to treat): counting "
+         "only women who became pregnant conditions on an event after randomisation when IVIG started before "
+         "conception.", ("cochrane2023ch10",)),
+        ("Random effects, because the trials differ in dose, timing and population; REML for the between-trial "
+         "variance, which performs better than DerSimonian-Laird.", ("langan2019",)),
+        ("The Hartung-Knapp-Sidik-Jonkman confidence interval, because with few trials the usual interval is too "
+         "narrow, and a prediction interval for the effect in a new setting.", ("inthout2014", "cochrane2023ch10")),
+        ("The Mantel-Haenszel fixed-effect analysis, RevMan's default and the paper's, as a sensitivity "
+         "analysis.", ("deeks2010revman",)),
+    ),
+)
+"""This review's plan."""
+
+
+def primary_table(review, outcome: str, plan: AnalysisPlan = PLAN) -> pd.DataFrame:
+    """The study rows of the primary analysis: the body's trials, each with its preferred denominator.
+
+    Returns
+    -------
+    DataFrame
+        As :meth:`metarmc.data.Review.binary`, one row per trial of the body with extracted
+        counts: the row of the first denominator of :attr:`AnalysisPlan.denominators` the trial
+        reports (whatever its ``main`` flag), ordered by study label.
+    """
+    rows = _every_row(review, outcome)
+    return preferred_denominator(rows[plan.body_mask(rows)], plan.denominators)
+
+
+def other_body_table(review, outcome: str, plan: AnalysisPlan = PLAN) -> pd.DataFrame:
+    """The studies outside the body (non-randomised or not placebo-controlled or another population)."""
+    rows = _every_row(review, outcome)
+    return preferred_denominator(rows[~plan.body_mask(rows)], plan.denominators)
+
+
+def preferred_denominator(rows: pd.DataFrame, order) -> pd.DataFrame:
+    """One row per study: its first available denominator in ``order``, then the most direct derivation."""
+    order = tuple(dict.fromkeys(order))  # a denominator named twice keeps its first place
+    rank = rows.assign(_denominator=rows["denominator"].map({d: i for i, d in enumerate(order)}),
+                       _derivation=rows["derivation"].map({d: i for i, d in enumerate(DERIVATIONS)}))
+    rank = rank.sort_values(["_denominator", "_derivation"], kind="stable").drop_duplicates("study_id")
+    rank = rank.drop(columns=["_denominator", "_derivation"])
+    return rank.sort_values("study", key=lambda s: s.str.casefold(), kind="stable").reset_index(drop=True)
+
+
+def primary_result(review, outcome: str, plan: AnalysisPlan = PLAN) -> MetaResult:
+    """The plan's primary analysis of ``outcome`` (REML random effects, HKSJ, prediction interval).
+
+    With a single trial there is nothing to pool: its own result (inverse variance, one study).
+    """
+    table = primary_table(review, outcome, plan)
+    if len(table) == 1:
+        return meta_binary(table, measure=plan.options["measure"], method="IV", model="fixed")
+    return meta_binary(table, **plan.options)
+
+
+def sensitivity_analyses(review, outcome: str, plan: AnalysisPlan = PLAN) -> pd.DataFrame:
+    """The plan's sensitivity analyses of ``outcome``, one tidy row each (:func:`metarmc.scenarios`).
+
+    1. the primary analysis; 2. Mantel-Haenszel fixed effect; 3. DerSimonian-Laird random effects
+    without HKSJ (RevMan's random effects); 4. pregnant women as the denominator where a trial
+    reports them; 5. only counts read as reported (no counts derived from percentages or other
+    numbers, none from secondary sources); 6. adding the non-randomised studies, as the paper did
+    (a different body of evidence: not an answer to the plan's question). The generic
+    inverse-variance analysis with the studies' own adjusted estimates is
+    :func:`with_adjusted_estimates`.
+    """
+    main = primary_table(review, outcome, plan)
+    pregnant = preferred_denominator(_every_row(review, outcome)[lambda r: plan.body_mask(r)],
+                                     ("pregnant", *plan.denominators))
+    everything = pd.concat([main, other_body_table(review, outcome, plan)], ignore_index=True)
+    specs = [Scenario("plan: primary analysis", plan.options, description="REML random effects, HKSJ CI"),
+             Scenario("model: M-H fixed effect", plan.fixed_effect, description="RevMan's default, as the paper"),
+             Scenario("model: DerSimonian-Laird random effects", {**plan.options, "tau2": "DL", "hksj": False},
+                      description="RevMan's random effects (no HKSJ)"),
+             Scenario("denominator: pregnant women", plan.options, table=pregnant,
+                      description="women who became pregnant, where a trial reports them"),
+             Scenario("data: counts as reported only", plan.options, where={"derivation": AS_REPORTED},
+                      description="without counts derived from percentages or other numbers"),
+             Scenario("body: with the non-randomised studies", plan.options, table=everything,
+                      description="as the paper pooled them; a different body of evidence")]
+    return scenarios(main, [spec for spec in specs if len(spec.kept(main))])
+
+
+def with_adjusted_estimates(review, outcome: str, plan: AnalysisPlan = PLAN) -> MetaResult | None:
+    """The trials of the plan plus the studies' own adjusted estimates (generic inverse variance).
+
+    Each trial enters with its log odds ratio and SE from its counts; each study of
+    ``estimates.csv`` outside the body with its reported estimate and the SE its 95% CI implies,
+    :math:`(\\ln U - \\ln L) / 3.92` (Cochrane Handbook 6.5.2.2). None when no study reports one.
+    """
+    adjusted = review.reported_estimates(outcome)
+    adjusted = adjusted[~plan.body_mask(adjusted) & (adjusted["measure"] == plan.options["measure"])]
+    if adjusted.empty:
+        return None
+    trials = meta_binary(primary_table(review, outcome, plan), **plan.options).studies
+    trials = trials[trials["estimable"]]
+    rows = pd.concat([
+        pd.DataFrame({"study": trials["study"], "yi": np.log(trials["estimate"]), "se": trials["se"]}),
+        pd.DataFrame({"study": adjusted["study"] + " (adjusted)", "yi": np.log(adjusted["estimate"]),
+                      "se": (np.log(adjusted["ci_high"]) - np.log(adjusted["ci_low"])) / (2 * Z_95)}),
+    ], ignore_index=True)
+    options = {name: value for name, value in plan.options.items() if name != "method"}
+    return meta_generic(rows, **options)
+
+
+def assumed_risks(table: pd.DataFrame) -> dict[str, float]:
+    """Assumed control-arm risks for absolute effects: the trials' pooled control arms, and their lowest and
+    highest control-arm rates as two other populations (stated from the data, not chosen)."""
+    risks = table["events_c"] / table["total_c"]
+    return {"trials' control arms": float(table["events_c"].sum() / table["total_c"].sum()),
+            "lowest control-arm rate": float(risks.min()), "highest control-arm rate": float(risks.max())}
+
+
+def _every_row(review, outcome: str) -> pd.DataFrame:
+    if OUTCOMES[outcome].kind != "binary":
+        raise ValueError(f"the analysis plan pools binary outcomes; {outcome!r} is {OUTCOMES[outcome].kind}")
+    return review.binary(outcome, main_only=False)

@@ -1,0 +1,198 @@
+"""The review's own verdict: the analysis plan, the information size, and the summary of findings built on them.
+
+Every expected value is recomputed here from the data with the engine's primitives (or worked
+by hand in a comment), so a change to the data moves both sides; what the tests pin is that
+every page reads the same plan.
+"""
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metarmc import (control_risk, corresponding_risk, data, grade, grade_table, meta_binary,
+                     required_information_size, summary_of_findings, tsa)
+from metarmc.review import findings, information, plan
+from metarmc.review.information import PLAN_TSA
+from metarmc.review.registry import SUMMARY_ORDER
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def review():
+    return data.load(ROOT / "data")
+
+
+@pytest.fixture(scope="module")
+def sof(review):
+    return summary_of_findings(review)
+
+
+# --------------------------------------------------------------------------- the plan
+
+def test_the_body_is_the_randomised_placebo_controlled_trials_in_recurrent_miscarriage(review):
+    table = plan.primary_table(review, "live_birth")
+    studies = review.studies.set_index("label").loc[table["study"]]
+    assert (studies["randomised"] == "yes").all() and (studies["placebo_controlled"] == "yes").all()
+    assert "RIF" not in set(studies["rm_type"])
+    outside = plan.other_body_table(review, "live_birth")
+    assert set(outside["study"]).isdisjoint(table["study"]) and len(outside) > 0
+    every = review.binary("live_birth", main_only=False)
+    in_body = every[plan.PLAN.body_mask(every)]
+    assert set(table["study_id"]) == set(in_body["study_id"])      # no trial of the body is dropped
+
+
+def test_each_trial_enters_with_its_itt_denominator_where_it_reports_one(review):
+    table = plan.primary_table(review, "live_birth")
+    every = review.binary("live_birth", main_only=False)
+    for row in table.itertuples():
+        has_itt = ((every["study_id"] == row.study_id) & (every["denominator"] == "itt")).any()
+        assert (row.denominator == "itt") == has_itt, row.study
+
+
+def test_the_primary_result_is_reml_hksj_with_a_prediction_interval(review):
+    result = plan.primary_result(review, "live_birth")
+    again = meta_binary(plan.primary_table(review, "live_birth"), measure="OR", method="IV", model="random",
+                        tau2="REML", hksj=True, prediction=True)
+    assert (result.estimate, result.ci_low, result.ci_high, result.pi_low) == \
+        (again.estimate, again.ci_low, again.ci_high, again.pi_low)
+    assert result.label == "IV, Random, REML, HKSJ, 95% CI"
+
+
+def test_sensitivity_analyses_include_the_papers_method_and_pregnant_denominators(review):
+    runs = plan.sensitivity_analyses(review, "live_birth").set_index("scenario")
+    main = plan.primary_result(review, "live_birth")
+    assert runs.loc["plan: primary analysis", "estimate"] == pytest.approx(main.estimate, rel=1e-12)
+    fixed = meta_binary(plan.primary_table(review, "live_birth"), measure="OR", method="MH")
+    assert runs.loc["model: M-H fixed effect", "estimate"] == pytest.approx(fixed.estimate, rel=1e-12)
+    assert runs.loc["body: with the non-randomised studies", "k"] > runs.loc["plan: primary analysis", "k"]
+    pregnant = runs.loc["denominator: pregnant women"]
+    assert pregnant["k"] == main.k and pregnant["estimate"] != pytest.approx(main.estimate)
+
+
+def test_adjusted_estimates_enter_by_generic_inverse_variance(review):
+    result = plan.with_adjusted_estimates(review, "live_birth")
+    adjusted = review.reported_estimates("live_birth").iloc[0]
+    row = result.studies.set_index("study").loc[f"{adjusted['study']} (adjusted)"]
+    # its SE from the reported CI: (ln 7.67 - ln 1.78) / 3.919928 = 0.37267
+    assert row["se"] == pytest.approx((np.log(adjusted["ci_high"]) - np.log(adjusted["ci_low"])) / 3.919928, rel=1e-6)
+    assert result.k == plan.primary_result(review, "live_birth").k + 1
+
+
+def test_a_single_trial_is_its_own_result(review):
+    table = plan.primary_table(review, "live_birth_primary")
+    assert len(table) == 1
+    result = plan.primary_result(review, "live_birth_primary")
+    assert result.k == 1 and result.estimate == pytest.approx(meta_binary(table, method="IV").estimate)
+
+
+# --------------------------------------------------------------------------- information size
+
+def test_the_information_size_is_the_tsas_and_gradees(review, sof):
+    table = plan.primary_table(review, "live_birth")
+    no_live_birth = 1 - control_risk(table)
+    d2 = information.plan_tsa(review, "live_birth").d2
+    ris = required_information_size(no_live_birth, PLAN_TSA["rrr"], PLAN_TSA["alpha"], PLAN_TSA["power"], d2)
+    assert information.planned_information_size(review, "live_birth") == ris
+    reason = sof["live_birth"].ratings[3].reason
+    assert f"OIS {ris} " in reason and f"{100 * no_live_birth:.1f}%" in reason
+
+
+def test_the_tsa_grid_covers_the_assumptions_and_its_verdict_follows_it(review):
+    grid = information.tsa_grid(review, "live_birth")
+    assert len(grid) == 8 and set(grid["rrr"]) == {0.20, 0.25} and set(grid["model"]) == {"fixed", "random"}
+    table = plan.primary_table(review, "live_birth")
+    row = grid.iloc[0]   # Egerup's 43%, RRR 20%, fixed effect
+    again = tsa(table, rrr=0.20, p_control=0.43, d2=0.0, benefit="higher", measure="OR", method="MH", model="fixed")
+    assert (row["ris"], row["z"], row["firm"]) == (again.ris, again.z, again.benefit_crossed_at is not None)
+    assert information.tsa_verdict(grid) == ("firm under every assumption" if grid["firm"].all() else
+                                             "not firm under any assumption" if not grid["firm"].any() else
+                                             "sensitive to the assumptions")
+
+
+# --------------------------------------------------------------------------- the summary of findings
+
+def test_the_sofs_relative_effect_is_the_plans_pooled_result(review, sof):
+    for name in SUMMARY_ORDER:
+        row = sof[name]
+        if plan.OUTCOMES[name].kind != "binary" or plan.primary_table(review, name).empty:
+            continue
+        result = plan.primary_result(review, name)
+        assert (row.estimate, row.ci_low, row.ci_high) == (result.estimate, result.ci_low, result.ci_high), name
+        assert row.studies == result.k
+
+
+def test_absolute_effects_and_nnt_by_hand(review, sof):
+    row = sof["live_birth"]
+    p = control_risk(plan.primary_table(review, "live_birth"))
+    effects = row.absolute_effects().set_index("population")
+    for name, odds in (("intervention_per_1000", row.estimate), ("intervention_per_1000_low", row.ci_low)):
+        # p_t = OR p / (1 - p + OR p)
+        assert effects.loc["control arms", name] == pytest.approx(1000 * odds * p / (1 - p + odds * p), rel=1e-12)
+    rd = corresponding_risk(p, row.estimate) - p
+    assert row.nnt().estimate == pytest.approx(1 / rd, rel=1e-12)
+    risks = plan.assumed_risks(plan.primary_table(review, "live_birth"))
+    assert effects.loc["lowest control-arm rate", "control_per_1000"] == pytest.approx(1000 * risks["lowest control-arm rate"])
+    shown = grade_table(sof).set_index("Outcome")
+    assert shown.loc["Live birth", "Number needed to treat"] == row.nnt().text()
+
+
+def test_every_downgrade_has_a_footnote_in_words(sof):
+    for row in sof.findings:
+        for rating in row.ratings:
+            assert bool(rating.footnote) == bool(rating.downgrade), (row.outcome, rating.domain)
+    letters = grade.footnote_letters(sof)
+    shown = grade_table(sof)
+    for row, cell in zip(sof.findings, shown["Certainty"]):
+        marks = ",".join(letters[text] for text in row.footnotes)
+        assert (f"({marks})" in cell) if marks else ("(" not in cell or row.certainty == "not assessed")
+    assert [line[0] for line in grade.footnotes(sof)] == sorted(letters.values())
+
+
+def test_miscarriage_is_recognised_as_the_complement_of_live_birth(review, sof):
+    # in every trial with miscarriage data, losses + live births = the pregnant women of each arm
+    table = plan.primary_table(review, "miscarriage")
+    lb = review.binary("live_birth", main_only=False)
+    for row in table.itertuples():
+        match = lb[(lb["study_id"] == row.study_id) & (lb["denominator"] == row.denominator)].iloc[0]
+        complement = row.events_t + match["events_t"] == row.total_t and row.events_c + match["events_c"] == row.total_c
+        if not complement:
+            assert findings.complement_of(review, "miscarriage") is None
+            return
+    assert findings.complement_of(review, "miscarriage") == "live_birth"
+    assert sof["miscarriage"].comment.startswith("The same women and pregnancies as live birth")
+    assert sof["miscarriage"].population == "pregnant women"
+
+
+def test_complement_check_fails_when_the_counts_do_not_add_up(review):
+    outcomes = review.outcomes.copy()
+    rows = (outcomes["outcome"] == "miscarriage") & (outcomes["status"] == "extracted")
+    first = outcomes.index[rows][0]
+    outcomes.loc[first, "events_t"] = outcomes.loc[first, "events_t"] - 1
+    assert findings.complement_of(replace(review, outcomes=outcomes), "miscarriage") is None
+
+
+def test_missing_evidence_by_the_papers_table1_sizes(review):
+    share, names = findings.missing_evidence(review, "live_birth")
+    studies = review.studies
+    possible = studies[studies["randomised"].isin(("yes", "unclear")) & studies["placebo_controlled"].isin(
+        ("yes", "unclear")) & (studies["rm_type"] != "RIF")]
+    traced = set(plan.primary_table(review, "live_birth")["study_id"])
+    missing = possible[~possible["study_id"].isin(traced)]
+    assert share == pytest.approx(100 * missing["n_table1"].sum() / possible["n_table1"].sum())
+    assert names == ", ".join(missing["label"])
+
+
+def test_harms_are_rated_from_the_printed_result_with_the_structural_zero(review, sof):
+    # no trial's adverse-reaction counts are traceable: the row is the paper's printed result
+    assert plan.primary_table(review, "adverse_reaction").empty
+    row = sof["adverse_reaction"]
+    printed = review.reported_row("adverse_reaction")
+    assert (row.estimate, row.ci_low, row.ci_high) == (printed["estimate"], printed["ci_low"], printed["ci_high"])
+    assert row.certainty == "very low" and row.start == "low"
+    untreated = review.studies.loc[review.studies["placebo_controlled"] == "no", "label"]
+    for label in untreated:
+        assert label in row.comment and "structural zero" in row.comment
