@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from .distributions import t_p
-from .pooling import Pooled, pool_effects
 from .formatting import short
+from .pooling import Pooled, pool_effects
 from .results import MetaResult
 from .schema import is_ratio
 

@@ -1,13 +1,16 @@
 """Egger's test and trim-and-fill against metafor (validation/metafor/bias_reference.json,
-written by make_bias_reference.R: regtest(model = "lm") and trimfill(rma(...)))."""
+written by make_bias_reference.R: regtest(model = "lm") and trimfill(rma(...))).
+
+Tolerances: rel=1e-10: metafor and metarmc evaluate the same least-squares and trim-and-fill
+formulas in double precision (the R script prints 15 significant digits).
+"""
 
 import json
 from pathlib import Path
 
 import numpy as np
-import pytest
-
 import pandas as pd
+import pytest
 
 from metarmc import egger_test, meta_binary, trim_and_fill
 from metarmc.bias import egger_regression, trim_and_fill_effects

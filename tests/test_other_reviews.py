@@ -1,20 +1,19 @@
 """Tests of metarmc.review.other_reviews: the paper beside other reviews, on the fictitious fixture
-(every expected set and number worked by hand from tests/fixtures/data_valid) and on the real data
-(expected values worked by hand from data/studies.csv, data/outcomes.csv and data/other_reviews.csv).
+(``fixture_review``: every expected set and number worked by hand from tests/fixtures/data_valid) and
+on the real data (``review``: expected values worked by hand from data/studies.csv, data/outcomes.csv
+and data/other_reviews.csv).
+
+Tolerances: rel=1e-12 compares Mantel-Haenszel pools worked as exact fractions (and 1/x) with the
+engine's floating point: only rounding separates them. Everything else is compared exactly, as text
+or sets.
 """
 
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 
-from metarmc import compare_reviews, data
+from metarmc import compare_reviews
 from metarmc.review import other_reviews as other
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURE = data.load(ROOT / "tests" / "fixtures" / "data_valid")
-REAL = data.load(ROOT / "data")
-
 
 # --------------------------------------------------------------------------- the fixture, by hand
 # Studies: alpha2001 (randomised, 2001), beta2005 (non-randomised, 2005), gamma2010 (randomisation
@@ -23,8 +22,8 @@ REAL = data.load(ROOT / "data")
 # (RCTs only, searched to 2003, 5 RCTs, no list).
 
 
-def test_study_sets_on_the_fixture():
-    sets = other.study_sets(FIXTURE).set_index("review_id")
+def test_study_sets_on_the_fixture(fixture_review):
+    sets = other.study_sets(fixture_review).set_index("review_id")
     assert sets["cutoff"].tolist() == [2008, 2012, 2003]
     assert sets["cutoff_basis"].tolist() == ["search", "publication", "search"]
     assert sets["in_paper"].tolist() == [("Alpha 2001",), ("Beta 2005",), ()]
@@ -38,8 +37,8 @@ def test_study_sets_on_the_fixture():
     assert sets["rcts_in_paper_window"].tolist() == [("zeta1999",), (), ()]
 
 
-def test_nonrandomised_added_on_the_fixture():
-    table = other.nonrandomised_added(FIXTURE)
+def test_nonrandomised_added_on_the_fixture(fixture_review):
+    table = other.nonrandomised_added(fixture_review)
     assert table["study_id"].tolist() == ["beta2005"] * 3
     assert table[["review_id", "included", "reason"]].values.tolist() == [
         ["omega2008", "no", "it admits randomised trials only"],
@@ -48,8 +47,8 @@ def test_nonrandomised_added_on_the_fixture():
     ]
 
 
-def test_estimates_on_the_fixture():
-    table = other.estimates(FIXTURE).set_index(["review_id", "subgroup"])
+def test_estimates_on_the_fixture(fixture_review):
+    table = other.estimates(fixture_review).set_index(["review_id", "subgroup"])
     assert len(table) == 4  # Tau's row is not_found
     omega = table.loc[("omega2008", "all")]
     assert (omega["printed"], omega["favours"], omega["excludes_null"]) == ("OR 1.50 (0.80 to 2.90)", "IVIG", False)
@@ -70,10 +69,10 @@ def test_estimates_on_the_fixture():
     assert risk_ratio[["or_estimate", "or_low", "or_high"]].isna().all()  # an RR is never converted
 
 
-def test_same_evidence_pool_is_the_mantel_haenszel_rr_of_no_live_birth_by_hand():
-    row = {**FIXTURE.other_review_list().set_index("review_id").loc["sigma2012"].to_dict(),
+def test_same_evidence_pool_is_the_mantel_haenszel_rr_of_no_live_birth_by_hand(fixture_review):
+    row = {**fixture_review.other_review_list().set_index("review_id").loc["sigma2012"].to_dict(),
            "outcome": "no_live_birth", "subgroup": "all", "measure": "RR"}
-    result = other.same_evidence_pool(FIXTURE, row)
+    result = other.same_evidence_pool(fixture_review, row)
     # All three studies (Sigma admits any design; all by 2012). Women without a live birth:
     # alpha 8/20 vs 12/20, beta 6/15 vs 9/16, gamma 6/20 vs 11/21. RR_MH = sum(a n_c / N) / sum(c n_t / N).
     numerator = Fraction(8 * 20, 40) + Fraction(6 * 16, 31) + Fraction(6 * 21, 41)
@@ -82,8 +81,8 @@ def test_same_evidence_pool_is_the_mantel_haenszel_rr_of_no_live_birth_by_hand()
     assert result.estimate == pytest.approx(float(numerator / denominator), rel=1e-12)  # exact fractions
 
 
-def test_compare_reviews_bundles_the_three_tables():
-    comparison = compare_reviews(FIXTURE)
+def test_compare_reviews_bundles_the_three_tables(fixture_review):
+    comparison = compare_reviews(fixture_review)
     assert repr(comparison) == "ReviewComparison(3 reviews, 4 results; 1 RCTs named that the paper left out)"
     assert comparison.to_frame() is comparison.estimates
     assert len(comparison.nonrandomised) == 3
@@ -91,8 +90,8 @@ def test_compare_reviews_bundles_the_three_tables():
                                                    "record"]
 
 
-def test_tables_for_reading_have_short_headers_and_no_missing_cells():
-    comparison = compare_reviews(FIXTURE)
+def test_tables_for_reading_have_short_headers_and_no_missing_cells(fixture_review):
+    comparison = compare_reviews(fixture_review)
     reviews = comparison.review_table()
     assert list(reviews.columns) == ["Review", "Admits", "Data", "Studies (RCTs)", "Women", "Search to",
                                      "Trials seen", "Read", "Paper cites"]
@@ -133,8 +132,8 @@ def test_key_label_year_and_cutoff():
 # --------------------------------------------------------------------------- the real data, by hand
 
 
-def test_real_rcts_the_paper_left_out():
-    sets = other.study_sets(REAL).set_index("review_id")
+def test_real_rcts_the_paper_left_out(review):
+    sets = other.study_sets(review).set_index("review_id")
     # Yang 2020's Table 2 (complete) names three RCTs the paper did not include.
     assert sets.loc["yang2020", "rcts_not_in_paper"] == ("unnamed1994", "perino1997", "stephenson1998")
     # Egerup 2015: 11 RCTs; the paper's studies published by 2015 and not known to be non-randomised are
@@ -145,8 +144,8 @@ def test_real_rcts_the_paper_left_out():
     assert sets.loc["hutton2007", "published_later"][:1] == ("Christiansen 2015",)
 
 
-def test_real_nonrandomised_studies_the_paper_added():
-    table = other.nonrandomised_added(REAL)
+def test_real_nonrandomised_studies_the_paper_added(review):
+    table = other.nonrandomised_added(review)
     included = table.loc[table["included"] == "yes", ["review_id", "study_id"]].values.tolist()
     assert included == [["habets2022", "jafarzadeh2019"]]  # the only review with a non-randomised study of the paper
     assert (table.loc[table["study_id"] == "peero2024", "included"] == "no").all()  # published 2024, after them all
@@ -155,8 +154,8 @@ def test_real_nonrandomised_studies_the_paper_added():
     assert (table["included"] != "unknown").all()
 
 
-def test_real_estimates():
-    table = other.estimates(REAL).set_index(["review_id", "subgroup"])
+def test_real_estimates(review):
+    table = other.estimates(review).set_index(["review_id", "subgroup"])
     # Only three results leave no effect out of their CI, all favouring IVIG.
     significant = table[table["excludes_null"]]
     assert significant.index.tolist() == [("hutton2007", "secondary"), ("shi2022", "all"), ("habets2022", "all")]
@@ -168,10 +167,10 @@ def test_real_estimates():
     assert egerup["reproduction"] == "OR 2.04 (1.44 to 2.87)"  # tests/golden/05-live-birth: our 2.04 (1.44, 2.87)
 
 
-def test_real_hutton_evidence_pool_by_hand():
-    row = {**REAL.other_review_list().set_index("review_id").loc["hutton2007"].to_dict(),
+def test_real_hutton_evidence_pool_by_hand(review):
+    row = {**review.other_review_list().set_index("review_id").loc["hutton2007"].to_dict(),
            "outcome": "live_birth", "subgroup": "all", "measure": "OR"}
-    result = other.same_evidence_pool(REAL, row)
+    result = other.same_evidence_pool(review, row)
     # Randomised, traceable, published by 2005: Christiansen 1995 9/17 vs 5/17, Christiansen 2002 13/29 vs
     # 13/29, Coulam 1995 18/29 vs 11/32, Jablonowska 1999 17/22 vs 15/19. OR_MH = sum(a d / N) / sum(b c / N).
     numerator = Fraction(9 * 12, 34) + Fraction(13 * 16, 58) + Fraction(18 * 21, 61) + Fraction(17 * 4, 41)

@@ -52,7 +52,7 @@ class KnownRecords:
     logged: set[str] = field(default_factory=set)
 
     @classmethod
-    def from_review(cls, review) -> "KnownRecords":
+    def from_review(cls, review) -> KnownRecords:
         """Index the included studies (``studies.csv``) and every row of the screening log."""
         known = cls()
         for study in review.studies.itertuples():

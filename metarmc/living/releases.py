@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -364,6 +365,26 @@ class VersionStatus:
         return f"VersionStatus({self.version}, {state}; {self.changes!r})"
 
 
+class CurrentVersion(NamedTuple):
+    """Which version the data of a folder are: a release (``released``) or the next one, and the release before."""
+
+    version: str
+    released: bool
+    release: Release | None
+    previous: Release | None
+
+
+def current_version(data_dir: str | Path, *, on: date) -> CurrentVersion:
+    """The version of ``data_dir``'s data, by their hash against the releases (cheap: no number is computed)."""
+    known = releases(data_dir)
+    current = data_hash(data_dir)
+    matching = [i for i, release in enumerate(known) if release.data_hash == current]
+    if matching:
+        index = matching[-1]
+        return CurrentVersion(known[index].version, True, known[index], known[index - 1] if index else None)
+    return CurrentVersion(next_version([r.version for r in known], on), False, None, known[-1] if known else None)
+
+
 def version_status(data_dir: str | Path, numbers: Mapping[str, Value], *, on: date) -> VersionStatus:
     """The current version of ``data_dir`` and its numbers against the release before it.
 
@@ -376,16 +397,7 @@ def version_status(data_dir: str | Path, numbers: Mapping[str, Value], *, on: da
     on : date
         Today, to name the next version when the current data are not released yet.
     """
-    known = releases(data_dir)
-    current = data_hash(data_dir)
-    matching = [i for i, release in enumerate(known) if release.data_hash == current]
-    if matching:
-        index = matching[-1]
-        release, previous = known[index], (known[index - 1] if index else None)
-        version, released = release.version, True
-    else:
-        release, previous = None, (known[-1] if known else None)
-        version, released = next_version([r.version for r in known], on), False
+    version, released, release, previous = current_version(data_dir, on=on)
     old = previous.numbers if previous else {}
     changes = diff(old, numbers, old_version=previous.version if previous else None, new_version=version)
     return VersionStatus(version, released, release, previous, changes)

@@ -18,8 +18,16 @@ from ..distributions import Z_95
 from ..pooling import pool_effects
 from ..results import MetaResult
 from .forest import MEASURE_NAMES
-from .style import (ReviewFigure, LINE_COLOUR, POOLED_COLOUR, SMALL_FONT_SIZE, STUDY_COLOUR, nice_ticks,
-                    padded_limits, style_effect_axis)
+from .style import (
+    LINE_COLOUR,
+    POOLED_COLOUR,
+    SMALL_FONT_SIZE,
+    STUDY_COLOUR,
+    ReviewFigure,
+    nice_ticks,
+    padded_limits,
+    style_effect_axis,
+)
 
 
 def funnel_points(result: MetaResult) -> pd.DataFrame:

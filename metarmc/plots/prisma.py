@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 from ..data import FLOW_STEPS
-from .style import ReviewFigure, FILL_COLOUR, FONT_SIZE, LINE_COLOUR, OKABE_ITO, text_width
+from .style import FILL_COLOUR, FONT_SIZE, LINE_COLOUR, OKABE_ITO, ReviewFigure, text_width
 
 #: Geometry in inches: the phase band, the main and the side column, a line of text.
 PHASE_WIDTH = 0.35

@@ -19,18 +19,32 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..formatting import effect, studies_text
-from ..grade import (I2_SERIOUS, I2_VERY_SERIOUS, MIN_STUDIES_EGGER, NOT_ASSESSED, ROB_DOMAINS, OutcomeFindings,
-                     Rating, SummaryOfFindings,
-                     certainty, rate_imprecision, rate_inconsistency, rate_indirectness, rate_publication_bias,
-                     rate_risk_of_bias, starting_level)
 from ..bias import egger_test
+from ..formatting import effect, studies_text
+from ..grade import (
+    I2_SERIOUS,
+    I2_VERY_SERIOUS,
+    MIN_STUDIES_EGGER,
+    NOT_ASSESSED,
+    ROB_DOMAINS,
+    OutcomeFindings,
+    Rating,
+    SummaryOfFindings,
+    certainty,
+    rate_imprecision,
+    rate_inconsistency,
+    rate_indirectness,
+    rate_publication_bias,
+    rate_risk_of_bias,
+    starting_level,
+)
 from ..measures import control_risk
 from ..schema import participants
 from .information import PLAN_TSA, planned_information_size, undesirable_control_risk
 from .paper import reproduce
 from .plan import PLAN, assumed_risks, primary_result, primary_table
-from .registry import CONTROL, INTERVENTION, SUMMARY_ORDER, outcome as registry_outcome
+from .registry import CONTROL, INTERVENTION, SUMMARY_ORDER
+from .registry import outcome as registry_outcome
 
 #: Indirectness: each ground, the study column it reads and the values that make a study indirect.
 INDIRECT = {"population RIF": ("rm_type", ("RIF",)), "no placebo control": ("placebo_controlled", ("no",))}

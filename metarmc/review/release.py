@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from ..data import find_data_dir, load
-from ..grade import DOMAINS
+from ..grade import DOMAINS, STATEMENTS, statement
 from ..living.flow import UpdateFlow, update_flow
 from ..living.queries import last_search_label
 from ..living.releases import (
@@ -25,6 +26,7 @@ from ..living.releases import (
     Value,
     VersionStatus,
     changelog_entries,
+    current_version,
     how_to_cite,
     version_status,
     write_release,
@@ -34,7 +36,7 @@ from .findings import summary_of_findings
 from .information import plan_tsa, tsa_grid, tsa_verdict
 from .paper import reproduce
 from .plan import primary_result, primary_table
-from .registry import OUTCOMES
+from .registry import INTERVENTION, OUTCOMES
 
 __all__ = ["CITATION", "PROTOCOL", "ThisVersion", "citation", "collect", "conclusion", "labels", "make_release",
            "status", "this_update", "this_version"]
@@ -124,11 +126,6 @@ def collect(review) -> dict[str, Value]:
     return numbers
 
 
-#: GRADE's wording of an effect by certainty (Santesso et al. 2020, J Clin Epidemiol 119:126-35).
-_WORDING = {"high": "{verb}", "moderate": "probably {verb}", "low": "may {verb}",
-            "very low": "the evidence is very uncertain whether it does: IVIG may {verb}"}
-
-
 def conclusion(row, *, verdict: str) -> str:
     """The live-birth conclusion in GRADE's words for its certainty, with the trial sequential analysis's verdict.
 
@@ -137,11 +134,16 @@ def conclusion(row, *, verdict: str) -> str:
     """
     if row.estimate is None:
         return f"not estimable; certainty {row.certainty}"
-    verb = ("increase live births" if row.ci_low > 1 else "reduce live births" if row.ci_high < 1
-            else "make little or no difference to live births")
-    wording = _WORDING.get(row.certainty, "{verb}").format(verb=verb)
-    return (f"IVIG {wording} ({row.certainty} certainty); by trial sequential analysis the randomised "
-            f"evidence is {verdict}")
+    wording = statement(row.certainty, effect_verb(row), INTERVENTION) if row.certainty in STATEMENTS else \
+        f"{INTERVENTION} {effect_verb(row)}"
+    return f"{wording} ({row.certainty} certainty); by trial sequential analysis the randomised evidence is {verdict}"
+
+
+def effect_verb(row) -> str:
+    """The effect's direction by its 95% CI, as a verb phrase: above 1 increase, below 1 reduce, across 1 neither."""
+    noun = row.title.lower() if row.title.lower().endswith("s") else f"{row.title.lower()}s"
+    return (f"increase {noun}" if row.ci_low > 1 else f"reduce {noun}" if row.ci_high < 1
+            else f"make little or no difference to {noun}")
 
 
 def labels(numbers) -> dict[str, str]:
@@ -227,10 +229,26 @@ def this_version(review, *, on: date) -> ThisVersion:
     current = status(review, on=on)
     entries = changelog_entries((Path(review.data_dir) / "CHANGELOG.md").read_text(encoding="utf-8"))
     text = current.what_changed(entries, labels(current.changes.to_frame()["name"]))
-    if current.released:
-        when, searched = current.release.date, current.release.search_date or ""
+    cited = cite(review, on=on)
+    return ThisVersion(current.version, current.released, cited.date, cited.search_date, text, cited.text,
+                       this_update(review, current.previous), current)
+
+
+class Cited(NamedTuple):
+    """How to cite the current version: its identifier, date (or "not yet released"), search date and the text."""
+
+    version: str
+    released: bool
+    date: str
+    search_date: str
+    text: str
+
+
+def cite(review, *, on: date) -> Cited:
+    """How to cite the current version of the review, from the data's hash alone (no number is recomputed)."""
+    version, released, release, _ = current_version(review.data_dir, on=on)
+    if released:
+        when, searched = release.date, release.search_date or ""
     else:
         when, searched = "not yet released", last_search_label(review.search, review.screening)
-    return ThisVersion(current.version, current.released, when, searched, text,
-                       citation(current.version, when, searched), this_update(review, current.previous),
-                       current)
+    return Cited(version, released, when, searched, citation(version, when, searched))
