@@ -14,7 +14,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from ..audit import RULE_TITLES
-from ..formatting import studies_text
+from ..formatting import listing, studies_text
 from ..grade import SYMBOLS, SummaryOfFindings, statement
 from .audit import audit_flags
 from .findings import PRINTED_ONLY
@@ -48,7 +48,7 @@ def bottom_line(sof: SummaryOfFindings) -> BottomLine:
               f"{live_birth.absolute_text('live births')}, an odds ratio of "
               f"{live_birth.relative_effect.removeprefix('OR ')}.")
     lowered = [DOMAIN_WORDS[r.domain] for r in live_birth.ratings if r.downgrade]
-    reasons = f", because of {_listing(lowered)}" if lowered else ""
+    reasons = f", because of {listing(lowered)}" if lowered else ""
     certainty = f"The certainty of this evidence is {live_birth.certainty}{reasons}."
     if harms.control_risk is None:
         harm = (f"Harms are uncertain: no trial's adverse-reaction counts could be traced, and the paper's own pooled "
@@ -107,9 +107,3 @@ def reproduction_table(review) -> pd.DataFrame:
             "Audit": ("\u26a0 " + "; ".join(RULE_TITLES[r] for r in rules)) if rules else "no contradiction found",
         })
     return pd.DataFrame(rows)
-
-
-def _listing(items: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-
