@@ -142,9 +142,20 @@ def listing(items) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """``n`` and the noun in the number it takes (``plural`` defaults to ``singular + "s"``).
+
+    Examples
+    --------
+    >>> counted(1, "number"), counted(28, "number"), counted(2, "study", "studies"), counted(0, "flag")
+    ('1 number', '28 numbers', '2 studies', '0 flags')
+    """
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
+
+
 def studies_text(k: int) -> str:
     """``1 study``, ``8 studies``."""
-    return f"{k} {'study' if k == 1 else 'studies'}"
+    return counted(k, "study", "studies")
 
 
 def heterogeneity(result) -> str:

@@ -337,7 +337,7 @@ def test_cli_prints_sets_and_json_tables(tmp_path):
     reported.to_csv(folder / "reported.csv", index=False)
     run = [sys.executable, "-m", "metarmc", "reconstruct", "miscarriage", str(folder)]
     text = subprocess.run(run, capture_output=True, text=True, cwd=ROOT, check=True).stdout
-    assert "1. [1 departure(s)] Alpha 2001 17/17 (events 5/9); Beta 2005 15/16" in text  # Gamma left out
+    assert "1. [1 departure] Alpha 2001 17/17 (events 5/9); Beta 2005 15/16" in text  # Gamma left out
     assert "EXHAUSTIVE" in text and "candidates 272, tested 272" in text  # Beta: 16 x 17 tables
     tables = json.loads(subprocess.run(run + ["--json"], capture_output=True, text=True, cwd=ROOT, check=True).stdout)
     beta = [[s["events_t"], s["total_t"], s["events_c"], s["total_c"]] for t in tables for s in t["studies"][1:]]

@@ -151,5 +151,5 @@ def test_the_current_repository_version(capsys):
     # so the repository is the next version, not released yet, until a maintainer runs `metarmc release`
     now = rn.this_version(data.load(ROOT / "data"), on=date(2026, 12, 1))
     assert (now.version, now.released, now.date, now.search_date) == ("2026.2", False, "not yet released", "2024-02")
-    assert now.what_changed.startswith("**Version 2026.2** against version 2026.1: 28 number(s) moved")
+    assert now.what_changed.startswith("**Version 2026.2** against version 2026.1: 28 numbers moved")
     assert now.flow.total_studies == 11 and sum(now.flow.identified.values()) == 0

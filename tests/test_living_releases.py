@@ -88,8 +88,8 @@ def test_what_changed_names_moves_ratings_and_changelog_entries():
                       old_version="2026.1", new_version="2026.2")
     entries = rl.changelog_entries("# Log\n\n## 2026-12-05: new trial added\n- x\n\n## 2026-12-01: start\n")
     text = rl.what_changed(changes, entries, since="2026-12-01", labels={"lb.estimate": "Live birth: OR"})
-    assert text.splitlines()[0] == ("**Version 2026.2** against version 2026.1: 1 number(s) moved, 1 rating(s) or "
-                                    "conclusion(s) changed, 0 new and 0 removed; 0 unchanged.")
+    assert text.splitlines()[0] == ("**Version 2026.2** against version 2026.1: 1 number moved, 1 rating or "
+                                    "conclusion changed, 0 new and 0 removed; 0 unchanged.")
     assert "- `lb.certainty`: “low” → “moderate”" in text
     assert "- Live birth: OR: 2 → 2.25 (+0.25)" in text
     assert "- 2026-12-05: new trial added" in text and "2026-12-01: start" not in text

@@ -289,3 +289,27 @@ def test_shipped_mathjax_typesets_offline_and_the_check_sees_when_it_does_not(
         "'\\\\(w_i = 1/\\\\hat\\\\sigma_i^2\\\\)'",
         "without.html: raw TeX left in the text: \\(, \\[",
     ]
+
+
+def test_glued_alt_texts_take_the_values_a_chapter_glued(tmp_path):
+    import json
+
+    import sphinx_glued_alt as alt
+
+    glue = tmp_path / "05.glue.json"
+    glue.write_text(json.dumps({"lb": {"data": {"text/plain": "'OR 2.04 (95% CI 1.44 to 2.87)'"}},
+                                "k": {"data": {"text/plain": "8"}}}))
+    values = alt.glued_values(glue)
+    assert values == {"lb": "OR 2.04 (95% CI 1.44 to 2.87)", "k": "8"}
+    missing: list[str] = []
+    text = alt.fill("{glue:k} studies; pooled {glue:lb}; {glue:absent}", values, missing)
+    assert text == "8 studies; pooled OR 2.04 (95% CI 1.44 to 2.87); {glue:absent}"
+    assert missing == ["absent"]
+    assert alt.glued_values(tmp_path / "none.glue.json") == {}
+
+
+@pytest.mark.book
+def test_no_figure_alt_text_shows_a_glue_placeholder(site):
+    leftovers = [f"{page.name}: {img['alt'][:80]}" for page in site_check.site_pages(site)
+                 for img in site_check.parse(page).find_all("img", alt=True) if "{glue:" in img["alt"]]
+    assert not leftovers, leftovers

@@ -18,7 +18,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..formatting import NOT_APPLICABLE, number, p_printed
+from ..formatting import NOT_APPLICABLE, counted, number, p_printed
 
 #: What the reproduced column says when no study of the analysis has data.
 NO_DATA = "no per-study data"
@@ -35,7 +35,7 @@ def comparison_text(rows: list[dict]) -> str:
     """The rows as a readable table per analysis, each followed by its flags."""
     blocks = [_comparison_block(row) for row in rows]
     total = sum(len(row["flags"]) for row in rows)
-    return "\n\n".join(blocks) + f"\n\n{total} flag(s) in {len(rows)} analyses"
+    return "\n\n".join(blocks) + f"\n\n{counted(total, 'flag')} in {counted(len(rows), 'analysis', 'analyses')}"
 
 
 def _comparison_block(row: dict) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..formatting import counted
 from ..review.registry import INTERVENTION
 from .reconstruct import Reconstruction, describe_count
 from .study_sets import StudySets
@@ -18,7 +19,7 @@ def format_sets(sets: StudySets, limit: int = 10) -> str:
              f"{sets.n_readings:,} readings of their arm sizes: {len(sets)} fit"]
     lines += [f"  note: {sets.note}"] if sets.note else []
     for i, s in enumerate(sets.sets[:limit]):
-        lines.append(f"  {i + 1}. [{len(s.departures)} departure(s)] {s}")
+        lines.append(f"  {i + 1}. [{counted(len(s.departures), 'departure')}] {s}")
         lines += [f"       departure: {d}" for d in s.departures]
     if len(sets) > limit:
         lines.append(f"  ... and {len(sets) - limit} more (ranked by departures, then free arm sizes, then labels)")

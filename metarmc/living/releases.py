@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from ..formatting import counted
 from .files import write_new
 
 __all__ = ["Change", "Release", "ReleaseDiff", "VersionStatus", "changelog_entries", "data_hash", "diff",
@@ -307,7 +308,8 @@ def what_changed(changes: ReleaseDiff, entries: Iterable[tuple[str, str]], *, si
                  f"version {changes.old_version}."]
     else:
         lines = [f"**Version {changes.new_version}** against version {changes.old_version}: "
-                 f"{len(changes.moved)} number(s) moved, {len(changes.changed_text)} rating(s) or conclusion(s) "
+                 f"{counted(len(changes.moved), 'number')} moved, "
+                 f"{counted(len(changes.changed_text), 'rating or conclusion', 'ratings or conclusions')} "
                  f"changed, {len(changes.added)} new and {len(changes.removed)} removed; "
                  f"{changes.unchanged} unchanged."]
         if not changes.changed_text:
