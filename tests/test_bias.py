@@ -19,9 +19,11 @@ from metarmc.bias import (AsymmetryTest, asymmetry_regression, egger_regression,
                           peters_regression, trim_and_fill_effects)
 
 REFERENCE = json.loads((Path(__file__).parents[1] / "validation/metafor/bias_reference.json").read_text())
+EFFECT_CASES = [case for case in REFERENCE["cases"] if case["kind"] == "effects"]
+COUNT_CASES = [case for case in REFERENCE["cases"] if case["kind"] == "counts"]
 
 
-@pytest.mark.parametrize("case", REFERENCE["cases"], ids=lambda c: c["id"])
+@pytest.mark.parametrize("case", EFFECT_CASES, ids=lambda c: c["id"])
 def test_egger_and_trim_and_fill_match_metafor(case):
     yi, vi = (np.array(case["input"][k]) for k in ("yi", "vi"))
     want = case["expected"]
@@ -76,7 +78,7 @@ def _counts(case):
     return [np.array(case["input"][c], dtype=float) for c in ("events_t", "total_t", "events_c", "total_c")]
 
 
-@pytest.mark.parametrize("case", REFERENCE["count_cases"], ids=lambda c: c["id"])
+@pytest.mark.parametrize("case", COUNT_CASES, ids=lambda c: c["id"])
 @pytest.mark.parametrize("test, core", [("peters", peters_regression), ("harbord", harbord_regression)])
 def test_peters_and_harbord_match_metafor(case, test, core):
     want = case["expected"][test]
@@ -88,7 +90,7 @@ def test_peters_and_harbord_match_metafor(case, test, core):
 
 def test_peters_weights_are_not_metafors_default_weights():
     # metafor's regtest(..., predictor = "ninv") with its own defaults is another test (see the R script)
-    case = REFERENCE["count_cases"][0]
+    case = COUNT_CASES[0]
     ours = float(peters_regression(*_counts(case)).p)
     for variant in case["variants"].values():
         assert abs(ours - variant["p"]) > 0.005, variant["call"]
@@ -129,7 +131,7 @@ def test_peters_by_hand():
 
 
 def test_tests_of_a_fit_use_its_counts_and_continuity_correction():
-    case = next(c for c in REFERENCE["count_cases"] if c["id"] == "zeros_counts")
+    case = next(c for c in COUNT_CASES if c["id"] == "zeros_counts")
     table = pd.DataFrame({k: case["input"][k] for k in ("study", "events_t", "total_t", "events_c", "total_c")})
     for correction in ("revman", "all"):
         result = meta_binary(table, method="IV", correction=correction)
@@ -142,7 +144,7 @@ def test_tests_of_a_fit_use_its_counts_and_continuity_correction():
 
 
 def test_batch_core_equals_one_call_per_meta_analysis_and_ignores_padding():
-    cases = [_counts(c) for c in REFERENCE["count_cases"]]
+    cases = [_counts(c) for c in COUNT_CASES]
     width = max(len(c[0]) for c in cases)
     padded = [np.stack([np.pad(c[j], (0, width - len(c[j])), constant_values=7) for c in cases]) for j in range(4)]
     include = np.stack([np.arange(width) < len(c[0]) for c in cases])
@@ -161,7 +163,7 @@ def test_not_computable_when_the_predictor_does_not_vary():
 
 
 def test_repr_and_frame():
-    case = REFERENCE["count_cases"][0]
+    case = COUNT_CASES[0]
     got = AsymmetryTest.from_regression("Peters", peters_regression(*_counts(case)))
     assert repr(got).startswith("AsymmetryTest(Peters: bias=-563.7, se=413.7, t=-1.362, df=11, p=0.2003; k=13)")
     assert got.to_frame().columns.tolist() == ["test", "bias", "se", "t", "df", "p", "intercept", "k"]

@@ -1,6 +1,6 @@
 ## Reference values for metarmc.bias from R's metafor: Egger's test and trim-and-fill on
-## effect sizes (`cases`), and, for odds ratios from 2x2 counts (`count_cases`), Peters' and
-## Harbord's tests.
+## effect sizes (cases of kind "effects"), and, for odds ratios from 2x2 counts (kind "counts"),
+## Peters' and Harbord's tests.
 ## Run from the repository root:  Rscript validation/metafor/make_bias_reference.R
 ## Writes validation/metafor/bias_reference.json (each case with its exact R call).
 ##
@@ -22,7 +22,7 @@ add_case <- function(id, dataset, yi, vi, call_text) {
   env <- new.env(); env$yi <- yi; env$vi <- vi
   eval(parse(text = call_text), envir = env)
   cases[[length(cases) + 1]] <<- list(
-    id = id, dataset = dataset, call = call_text,
+    id = id, dataset = dataset, kind = "effects", call = call_text,
     input = list(yi = as.numeric(yi), vi = as.numeric(vi)),
     expected = list(
       egger_intercept = unname(coef(summary(env$eg$fit))["Xsei", "Estimate"]),
@@ -50,7 +50,6 @@ add_case("hackshaw_OR_random_DL", "dat.hackshaw1998 (log OR)", hack$yi, hack$vi,
 ## ---------------------------------------------------------------------------
 ## Peters' and Harbord's tests from 2x2 counts (input in metarmc's columns)
 ## ---------------------------------------------------------------------------
-count_cases <- list()
 COUNT_CALL <- paste(
   'dat <- escalc(measure = "OR", ai = events_t, n1i = total_t, ci = events_c, n2i = total_c, add = 1/2, to = "only0", drop00 = TRUE)',
   'peters <- regtest(dat$yi, vi = 1 / (events_t + events_c) + 1 / (total_t - events_t + total_c - events_c), ni = total_t + total_c, model = "lm", predictor = "ninv")',
@@ -72,8 +71,8 @@ add_count_case <- function(id, dataset, study, events_t, total_t, events_c, tota
     fit <- suppressWarnings(eval(parse(text = code), envir = env))
     list(call = code, statistic = unname(fit$zval), p = unname(fit$pval))
   })
-  count_cases[[length(count_cases) + 1]] <<- list(
-    id = id, dataset = dataset, call = COUNT_CALL,
+  cases[[length(cases) + 1]] <<- list(
+    id = id, dataset = dataset, kind = "counts", call = COUNT_CALL,
     input = list(study = study, events_t = events_t, total_t = total_t, events_c = events_c, total_c = total_c),
     expected = list(peters = slope_of(env$peters), harbord = slope_of(env$harbord)),
     variants = variants)
@@ -96,11 +95,11 @@ local({
   e <- dat.bcg; a <- as.numeric(e$tpos); n1 <- a + e$tneg; c <- as.numeric(e$cpos); n2 <- c + e$cneg; n <- n1 + n2
   z <- a - n1 * (a + c) / n; v <- n1 * n2 * (a + c) * (n - a - c) / (n^2 * (n - 1))
   fit <- coef(summary(lm(I(z / sqrt(v)) ~ sqrt(v))))
-  got <- count_cases[[1]]$expected$harbord
+  got <- Filter(function(case) case$id == "bcg_counts", cases)[[1]]$expected$harbord
   stopifnot(abs(fit[1, "Estimate"] - got$bias) < 1e-12, abs(fit[1, "t value"] - got$t) < 1e-10)
 })
 
 out <- list(r_version = R.version.string, metafor_version = as.character(packageVersion("metafor")),
-            generated = format(Sys.Date()), cases = cases, count_cases = count_cases)
+            generated = format(Sys.Date()), cases = cases)
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE), "validation/metafor/bias_reference.json")
-cat("wrote validation/metafor/bias_reference.json:", length(cases), "cases,", length(count_cases), "count cases\n")
+cat("wrote validation/metafor/bias_reference.json:", length(cases), "cases\n")
