@@ -220,7 +220,8 @@ def publication_selection(meta: SimulatedMeta, *, keep: float, k: int, alpha: fl
     Returns
     -------
     SimulatedMeta
-        ``meta`` with ``include`` marking the published trials that form each meta-analysis.
+        The published meta-analyses: study axis of width ``k`` (the first ``k`` published
+        trials of each, in their order; ``include`` False where fewer were published).
 
     Examples
     --------
@@ -241,7 +242,10 @@ def publication_selection(meta: SimulatedMeta, *, keep: float, k: int, alpha: fl
     significant = prepared.include & (z > special.ndtri(1 - alpha / 2))
     drawn = np.random.default_rng(seed).random(meta.include.shape) < keep
     published = meta.include & (significant | drawn)
-    return replace(meta, include=published & (np.cumsum(published, axis=-1) <= k))
+    first = np.argsort(~published, axis=-1, kind="stable")[:, :k]  # published trials first, in their order
+    counts = {name: np.take_along_axis(getattr(meta, name), first, axis=-1)
+              for name in ("events_t", "total_t", "events_c", "total_c")}
+    return replace(meta, **counts, include=np.take_along_axis(published, first, axis=-1))
 
 
 def pool(meta: SimulatedMeta, chunk: int = CHUNK, **options) -> Pooled:

@@ -81,7 +81,8 @@ def _counts(case):
 @pytest.mark.parametrize("case", COUNT_CASES, ids=lambda c: c["id"])
 @pytest.mark.parametrize("test, core", [("peters", peters_regression), ("harbord", harbord_regression)])
 def test_peters_and_harbord_match_metafor(case, test, core):
-    want = case["expected"][test]
+    want = {name.removeprefix(f"{test}_"): value for name, value in case["expected"].items()
+            if name.startswith(f"{test}_")}
     got = AsymmetryTest.from_regression(test, core(*_counts(case)))
     assert (got.k, got.df) == (want["k"], want["df"])  # double-zero studies are left out, as metafor omits them
     for name in ("bias", "se", "t", "p", "intercept"):
@@ -138,7 +139,7 @@ def test_tests_of_a_fit_use_its_counts_and_continuity_correction():
         assert peters_test(result) == AsymmetryTest.from_regression(
             "Peters", peters_regression(*_counts(case), correction=correction))
     assert peters_test(meta_binary(table, correction="all")) != peters_test(meta_binary(table))
-    assert harbord_test(meta_binary(table)).bias == pytest.approx(case["expected"]["harbord"]["bias"], rel=1e-10)
+    assert harbord_test(meta_binary(table)).bias == pytest.approx(case["expected"]["harbord_bias"], rel=1e-10)
     with pytest.raises(ValueError, match="Peters' test is for odds ratios from 2x2 counts; the fit is a RR"):
         peters_test(meta_binary(table, measure="RR"))
 

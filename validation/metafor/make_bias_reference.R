@@ -58,10 +58,11 @@ COUNT_CALL <- paste(
 VARIANT_CALLS <- list(
   ninv_lm_inverse_variance = 'regtest(dat$yi, dat$vi, ni = total_t + total_c, model = "lm", predictor = "ninv")',
   ninv_rma_reml = 'regtest(dat$yi, dat$vi, ni = total_t + total_c, predictor = "ninv")')
-slope_of <- function(test) {
+slope_of <- function(test, name) {
   est <- coef(summary(test$fit))
-  list(bias = unname(est[2, "Estimate"]), se = unname(est[2, "Std. Error"]), t = unname(test$zval),
-       df = test$dfs, p = unname(test$pval), intercept = unname(est[1, "Estimate"]), k = nobs(test$fit))
+  values <- list(bias = unname(est[2, "Estimate"]), se = unname(est[2, "Std. Error"]), t = unname(test$zval),
+                 df = test$dfs, p = unname(test$pval), intercept = unname(est[1, "Estimate"]), k = nobs(test$fit))
+  setNames(values, paste(name, names(values), sep = "_"))
 }
 add_count_case <- function(id, dataset, study, events_t, total_t, events_c, total_c) {
   env <- new.env()
@@ -74,7 +75,7 @@ add_count_case <- function(id, dataset, study, events_t, total_t, events_c, tota
   cases[[length(cases) + 1]] <<- list(
     id = id, dataset = dataset, kind = "counts", call = COUNT_CALL,
     input = list(study = study, events_t = events_t, total_t = total_t, events_c = events_c, total_c = total_c),
-    expected = list(peters = slope_of(env$peters), harbord = slope_of(env$harbord)),
+    expected = c(slope_of(env$peters, "peters"), slope_of(env$harbord, "harbord")),
     variants = variants)
 }
 
@@ -95,8 +96,8 @@ local({
   e <- dat.bcg; a <- as.numeric(e$tpos); n1 <- a + e$tneg; c <- as.numeric(e$cpos); n2 <- c + e$cneg; n <- n1 + n2
   z <- a - n1 * (a + c) / n; v <- n1 * n2 * (a + c) * (n - a - c) / (n^2 * (n - 1))
   fit <- coef(summary(lm(I(z / sqrt(v)) ~ sqrt(v))))
-  got <- Filter(function(case) case$id == "bcg_counts", cases)[[1]]$expected$harbord
-  stopifnot(abs(fit[1, "Estimate"] - got$bias) < 1e-12, abs(fit[1, "t value"] - got$t) < 1e-10)
+  got <- Filter(function(case) case$id == "bcg_counts", cases)[[1]]$expected
+  stopifnot(abs(fit[1, "Estimate"] - got$harbord_bias) < 1e-12, abs(fit[1, "t value"] - got$harbord_t) < 1e-10)
 })
 
 out <- list(r_version = R.version.string, metafor_version = as.character(packageVersion("metafor")),
