@@ -1,4 +1,4 @@
-"""Plots: forest, funnel, risk of bias, PRISMA, trial sequential analysis, Baujat, GOSH.
+"""Plots: forest, funnel, risk of bias, PRISMA, trial sequential analysis, Baujat, GOSH, Bayesian posteriors.
 
 Every function takes results or DataFrames (never file paths), draws with matplotlib only,
 and returns the :class:`~matplotlib.figure.Figure` it drew on. Pass ``ax=`` to draw into an
@@ -8,6 +8,7 @@ never needs closing). Nothing here calls ``plt.show()``.
 """
 
 from .baujat import baujat_plot
+from .bayes import posterior_plot
 from .forest import forest_plot, summary_forest
 from .funnel import funnel_plot
 from .gosh import gosh_plot
@@ -16,4 +17,4 @@ from .rob import rob_summary, rob_traffic_light
 from .sequential import tsa_plot
 
 __all__ = ["forest_plot", "summary_forest", "funnel_plot", "rob_traffic_light", "rob_summary", "prisma_flow",
-           "tsa_plot", "baujat_plot", "gosh_plot"]
+           "tsa_plot", "baujat_plot", "gosh_plot", "posterior_plot"]
