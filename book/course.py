@@ -197,4 +197,5 @@ def table(frame: pd.DataFrame, **formats):
     >>> "1.23" in shown, "row_heading" in shown      # formatted; no index column
     (True, False)
     """
-    return frame.style.hide(axis="index").format(formats or None, na_rep="")
+    styled = frame.style.hide(axis="index").format(formats or None, na_rep="")
+    return styled.set_table_attributes('class="dataframe"')  # the theme styles pandas tables by this class

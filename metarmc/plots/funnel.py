@@ -94,7 +94,7 @@ def funnel_plot(result: MetaResult, ax=None, *, labels: bool = False,
     result : MetaResult
         Non-estimable studies are left out.
     ax : Axes, optional
-        Draw into this axes; by default a new 5 x 4 inch figure (7.5 x 4 with a legend).
+        Draw into this axes; by default a new 5.5 x 4 inch figure (5.5 x 5.6 with a legend).
     labels : bool
         Write each study's name beside its point.
     filled : DataFrame, optional
@@ -131,8 +131,8 @@ def funnel_plot(result: MetaResult, ax=None, *, labels: bool = False,
     """
     points = funnel_points(result)
     extra = _check_filled(filled) if filled is not None else points.iloc[:0]
-    width = 7.5 if contours or len(extra) else 5  # room for the legend
-    ax = ax if ax is not None else ReviewFigure(figsize=(width, 4), layout="constrained").add_subplot()
+    height = 5.6 if contours or len(extra) else 4  # room for the legend below the plot
+    ax = ax if ax is not None else ReviewFigure(figsize=(5.5, height), layout="constrained").add_subplot()
     centre = fixed_estimate(result, points)
     se_max = 1.1 * max(points["se"].max(), extra["se"].max() if len(extra) else 0.0)
     x, y = _pseudo_limits(centre, se_max, result.is_ratio)
@@ -168,21 +168,25 @@ def _draw_contours(ax, null: float, se_max: float, ratio: bool):
 
 
 def _legend(ax, contours: bool, imputed: bool):
-    handles = [Line2D([], [], ls="none", marker="s", color=STUDY_COLOUR, label="Study")]
+    """Below the plot: the points and lines in one column, the significance shades in the next."""
+    marks = [Line2D([], [], ls="none", marker="s", color=STUDY_COLOUR, label="Study")]
     if imputed:
-        handles.append(Line2D([], [], ls="none", marker="o", markerfacecolor="white", markeredgecolor=STUDY_COLOUR,
-                              label="Study imputed by trim-and-fill\n(not observed)"))
-    handles += [Line2D([], [], color=POOLED_COLOUR, lw=1, label="Fixed-effect estimate"),
-                Line2D([], [], color=LINE_COLOUR, lw=1, ls="--", label="Pseudo 95% limits")]
+        marks.append(Line2D([], [], ls="none", marker="o", markerfacecolor="white", markeredgecolor=STUDY_COLOUR,
+                            label="Study imputed by trim-and-fill\n(not observed)"))
+    marks += [Line2D([], [], color=POOLED_COLOUR, lw=1, label="Fixed-effect estimate"),
+              Line2D([], [], color=LINE_COLOUR, lw=1, ls="--", label="Pseudo 95% limits")]
+    shades = []
     if contours:
         levels = sorted(CONTOURS, reverse=True)  # 0.10, 0.05, 0.01
         bands = [f"P > {levels[0]:.2f}", *(f"{low:.2f} < P < {high:.2f}" for high, low in zip(levels, levels[1:])),
                  f"P < {levels[-1]:.2f}"]
-        shades = ["white", *(CONTOURS[p] for p in levels)]
-        handles.append(Patch(visible=False, label="Shading: P of a study's own\ntest of no effect"))
-        handles += [Patch(facecolor=shade, edgecolor=LINE_COLOUR, lw=0.5, label=band)
-                    for band, shade in zip(bands, shades)]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False, fontsize=SMALL_FONT_SIZE)
+        colours = ["white", *(CONTOURS[p] for p in levels)]
+        shades = [Patch(visible=False, label="Shading: P of a study's own test of no effect"),
+                  *(Patch(facecolor=c, edgecolor=LINE_COLOUR, lw=0.5, label=band) for band, c in zip(bands, colours))]
+        blank = Patch(visible=False, label=" ")
+        marks += [blank] * (len(shades) - len(marks))  # legend columns fill top to bottom: equal lengths
+    ax.legend(handles=marks + shades, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2 if shades else 1,
+              frameon=False, fontsize=SMALL_FONT_SIZE)
 
 
 def _style_axes(ax, result: MetaResult, xs, se_max: float):
