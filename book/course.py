@@ -82,13 +82,16 @@ class RCase:
     options: Mapping = field(compare=False)
     r_version: str
     metafor_version: str
+    subgroup: tuple | None = None
 
     @property
     def data(self) -> pd.DataFrame:
-        """The case's per-study input vectors as a study table (one row per study)."""
+        """The case's per-study input vectors as a study table (one row per study), with a
+        ``subgroup`` column for the subgroup cases (whose labels are stored beside the input)."""
         k = len(self.input["study"])
-        return pd.DataFrame({name: values for name, values in self.input.items()
-                             if isinstance(values, list) and len(values) == k})
+        frame = pd.DataFrame({name: values for name, values in self.input.items()
+                              if isinstance(values, list) and len(values) == k})
+        return frame if self.subgroup is None else frame.assign(subgroup=list(self.subgroup))
 
     @property
     def caption(self) -> str:
@@ -134,17 +137,20 @@ class RCase:
         return f"# {self.caption}\n{self.code}"
 
     def _repr_html_(self) -> str:
-        """A collapsed block, like the toggles of the Python cells, with R syntax highlighting."""
+        """A folded block drawn like myst-nb's ``hide-input`` toggles, with R syntax highlighting."""
         from pygments import highlight
         from pygments.formatters import HtmlFormatter
         from pygments.lexers import SLexer
 
         code = highlight(self.code, SLexer(), HtmlFormatter(cssclass="highlight"))
-        note = (f"Run exactly as written, with the input vectors of the case defined; "
+        note = (f"{self.caption}. Run exactly as written, with the input vectors of the case defined; "
                 f"{SOURCES[self.source]} check metarmc against what it computed.")
-        return (f'<details class="r-call"><summary>The same in R: {html.escape(self.caption)}</summary>'
-                f'<div class="highlight-r notranslate">{code}</div><p><small>{html.escape(note)}</small></p>'
-                "</details>")
+        return ('<details class="admonition hide above-input r-call">'
+                '<summary aria-label="Toggle hidden content">'
+                f'<p class="collapsed admonition-title">Show the same in R (metafor: {html.escape(self.id)})</p>'
+                f'<p class="expanded admonition-title">Hide the R of {html.escape(self.id)}</p></summary>'
+                f'<div class="cell_input docutils container"><div class="highlight-r notranslate">{code}</div></div>'
+                f"<p><small>{html.escape(note)}</small></p></details>")
 
 
 def _shown(values: np.ndarray) -> str:
@@ -185,7 +191,8 @@ def r_case(source: str, case_id: str, *, kind: str | None = None) -> RCase:
     code = case["call"] if not preamble or case["call"].startswith(preamble) else f"{preamble}\n{case['call']}"
     return RCase(source=source, id=case_id, dataset=case["dataset"], code=code.strip("\n"), input=case["input"],
                  expected=case["expected"], options=case.get("options", {}), r_version=reference["r_version"],
-                 metafor_version=reference["metafor_version"])
+                 metafor_version=reference["metafor_version"],
+                 subgroup=tuple(case["subgroup"]) if "subgroup" in case else None)
 
 
 def table(frame: pd.DataFrame, **formats):
@@ -197,5 +204,8 @@ def table(frame: pd.DataFrame, **formats):
     >>> "1.23" in shown, "row_heading" in shown      # formatted; no index column
     (True, False)
     """
-    styled = frame.style.hide(axis="index").format(formats or None, na_rep="")
-    return styled.set_table_attributes('class="dataframe"')  # the theme styles pandas tables by this class
+    numbers = [column for column in frame.columns if pd.api.types.is_numeric_dtype(frame[column])]
+    return (frame.style.hide(axis="index").format(formats or None, na_rep="")
+            .set_table_attributes('class="dataframe"')            # the theme's table style
+            .set_table_styles([{"selector": "th, td", "props": "padding: 0.25em 0.6em;"}])
+            .set_properties(subset=numbers, **{"text-align": "right"}))
