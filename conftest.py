@@ -1,4 +1,5 @@
-"""pytest wiring for the book: nbval over the MyST Markdown chapters in ``book/``.
+"""pytest wiring: nbval over the MyST Markdown chapters in ``book/``, hypothesis profiles and the
+data fixtures the tests share (``review``, ``fixture_review``, ``live_birth``).
 
 nbval only reads ``.ipynb`` files, but the chapters are MyST Markdown notebooks
 (``book/NAME.md``, front matter with ``jupytext``/``kernelspec``). With ``--nbval``
@@ -26,6 +27,7 @@ Written against nbval 0.11.0 (pinned in requirements.txt): ``_collect_cells`` mi
 from __future__ import annotations
 
 import difflib
+import os
 import warnings
 from collections import defaultdict
 from pathlib import Path
@@ -53,10 +55,68 @@ _IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml", "applic
 IMAGE_KEYS = _IMAGE_MIMES + tuple(GLUE_PREFIX + m for m in _IMAGE_MIMES)
 
 
+HYPOTHESIS_PROFILES = {"ci": 25, "deep": 1000}  # examples per property test
+
+
 def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "slow: starts Jupyter kernels or subprocesses (still part of the default run)"
-    )
+    """Hypothesis profiles: ``ci`` (the default, what ``make test`` runs) and ``deep``, a long
+    search on demand (``HYPOTHESIS_PROFILE=deep make check``, e.g. after an engine change).
+    A failing example is kept in ``.hypothesis/`` and tried first on the next run either way."""
+    from hypothesis import HealthCheck, settings
+
+    for name, examples in HYPOTHESIS_PROFILES.items():
+        settings.register_profile(name, max_examples=examples, deadline=None,
+                                  suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+# --------------------------------------------------------------------------- pytest-xdist
+# Files whose tests must share one worker: a chapter's cells run in order in one kernel, and the
+# site tests share one Chromium (tests/test_site.py). Every other test goes to whichever worker is
+# free. (xdist's own --dist loadgroup does not group under pytest 9.2: pytest-xdist issue 1386.)
+ONE_WORKER_FILES = ("tests/test_site.py",)
+
+
+def one_worker_scope(nodeid: str) -> str:
+    """The unit of work pytest-xdist hands to one worker: a chapter or ONE_WORKER_FILES, else one test."""
+    path = nodeid.split("::", 1)[0]
+    return path if path.startswith("book/") or path in ONE_WORKER_FILES else nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ChapterScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return one_worker_scope(nodeid)
+
+    return ChapterScheduling(config, log)
+
+
+# --------------------------------------------------------------------------- data fixtures
+# Data are loaded here, when a test asks for them, never at import: collecting the tests reads
+# no data, and a broken data file fails the tests that use it, each saying why.
+@pytest.fixture(scope="session")
+def review():
+    """The repository's ``data/``, validated and typed."""
+    from metarmc import load
+
+    return load(ROOT / "data")
+
+
+@pytest.fixture(scope="session")
+def fixture_review():
+    """``tests/fixtures/data_valid``: a small made-up review whose numbers the tests work by hand."""
+    from metarmc import load
+
+    return load(ROOT / "tests" / "fixtures" / "data_valid")
+
+
+@pytest.fixture(scope="session")
+def live_birth(review):
+    """The live-birth study table of ``data/`` (``Review.binary("live_birth")``)."""
+    return review.binary("live_birth")
 
 
 # --------------------------------------------------------------------------- chapters
@@ -247,11 +307,11 @@ class MystChapterFile(IPyNbFile):
             with warnings.catch_warnings(record=True) as ws:
                 options = defaultdict(bool, find_metadata_tags(cell.metadata))
                 comment_opts = dict(find_comment_markers(cell.source))
-            loc = "%s:Cell %d" % (self.path, cell_num)
+            loc = f"{self.path}:Cell {cell_num}"
             if set(comment_opts) & set(options):
                 warnings.warn_explicit(
                     "Overlapping options from comments and metadata, using options "
-                    "from comments: %s" % str(set(comment_opts) & set(options)),
+                    f"from comments: {set(comment_opts) & set(options)}",
                     category=UserWarning,
                     filename=loc,
                     lineno=0,
@@ -261,7 +321,7 @@ class MystChapterFile(IPyNbFile):
             options.update(comment_opts)
             options.setdefault("check", self.compare_outputs)
             yield IPyNbCell.from_parent(
-                self, name="Cell %d" % cell_num, cell_num=cell_num, cell=cell, options=options
+                self, name=f"Cell {cell_num}", cell_num=cell_num, cell=cell, options=options
             )
             cell_num += 1
 
@@ -271,5 +331,7 @@ def pytest_collect_file(file_path, parent):
     if not (getattr(opt, "nbval", False) or getattr(opt, "nbval_lax", False)):
         return None
     if is_chapter(file_path):
-        return MystChapterFile.from_parent(parent, path=file_path)
+        chapter = MystChapterFile.from_parent(parent, path=file_path)
+        chapter.add_marker(pytest.mark.book)  # `make check` (-m "not book") leaves the chapters out
+        return chapter
     return None

@@ -21,8 +21,9 @@ import time
 
 import pandas as pd
 
-from metarmc import meta_binary
-from metarmc.forensics import CHUNK, Printed, default_workers, hide, reconstruct_tables
+from metarmc import PrintedResult, meta_binary
+from metarmc.forensics import hide, reconstruct_tables
+from metarmc.forensics.search import CHUNK, default_workers
 
 TABLES = pd.DataFrame([
     ("Carp 2001 (made up)", 45, 75, 30, 76),
@@ -54,7 +55,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=default_workers())
     args = parser.parse_args()
     hidden = [name.strip() for name in args.hide.split(",")]
-    printed = Printed.from_result(meta_binary(TABLES, model=args.model))
+    printed = PrintedResult.from_result(meta_binary(TABLES, model=args.model))
     study_set = hide(TABLES, hidden)
     start = time.perf_counter()
     result = reconstruct_tables(study_set, printed, model=args.model, chunk=args.chunk,

@@ -1,4 +1,4 @@
-"""What the methods-course chapters (``book/m*.md``) share: the R call beside the Python, and tables.
+"""What the methods-course chapters (``book/m*.md``) share: the R call beside the Python.
 
 A course chapter shows the ``metarmc`` call that carries a lesson and, beside it, the R call
 that does the same in metafor. That R is never typed into a chapter: it is the call stored
@@ -10,7 +10,8 @@ student reads is the R that produced the numbers the tests compare ``metarmc`` a
   naming the metafor version, the file and the data set (:meth:`RCase._repr_html_`);
   :attr:`RCase.data` is the case's input as a study table, :meth:`RCase.agreement` puts
   ``metarmc``'s values beside R's (and fails if they differ).
-- :func:`table` shows a DataFrame without its index (no index-name header row).
+
+Tables are shown with :func:`metarmc.tables.table`, as in the review's chapters.
 
 Chapters run with ``book/`` as the working directory, so they ``import course``. Nothing
 here is read at import time; each :func:`r_case` call reads its JSON file (cached).
@@ -193,19 +194,3 @@ def r_case(source: str, case_id: str, *, kind: str | None = None) -> RCase:
                  expected=case["expected"], options=case.get("options", {}), r_version=reference["r_version"],
                  metafor_version=reference["metafor_version"],
                  subgroup=tuple(case["subgroup"]) if "subgroup" in case else None)
-
-
-def table(frame: pd.DataFrame, **formats):
-    """``frame`` shown without its index, ``formats`` (column -> format string or function) applied.
-
-    Examples
-    --------
-    >>> shown = table(pd.DataFrame({"study": ["A"], "OR": [1.234]}), OR="{:.2f}").to_html()
-    >>> "1.23" in shown, "row_heading" in shown      # formatted; no index column
-    (True, False)
-    """
-    numbers = [column for column in frame.columns if pd.api.types.is_numeric_dtype(frame[column])]
-    return (frame.style.hide(axis="index").format(formats or None, na_rep="")
-            .set_table_attributes('class="dataframe"')            # the theme's table style
-            .set_table_styles([{"selector": "th, td", "props": "padding: 0.25em 0.6em;"}])
-            .set_properties(subset=numbers, **{"text-align": "right"}))

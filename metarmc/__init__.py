@@ -33,24 +33,48 @@ from .data import changelog_dates, load, validate
 from .forensics import fitting_study_sets, reconstruct
 from .grade import grade_table
 from .influence import baujat, influence_diagnostics
-from .measures import (NumberNeededToTreat, compare_measures, control_risk, corresponding_risk, implied_effects,
-                       number_needed_to_treat, risks_and_odds)
+from .measures import (
+                           NumberNeededToTreat,
+                           compare_measures,
+                           control_risk,
+                           corresponding_risk,
+                           implied_effects,
+                           number_needed_to_treat,
+                           risks_and_odds,
+)
 from .pooling import Pooled, pool_binary, pool_effects, prepare_binary
 from .printed import PrintedResult
 from .qprofile import heterogeneity_ci
 from .regression import MetaRegression, meta_regression
 from .results import MetaResult
-from .rm5 import Rm5Outcome, Rm5Review, read_rm5
 from .review.assumptions import EGERUP_2015
 from .review.audit import audit_flags, reproduced_vs_reported
 from .review.findings import complement_of, summary_of_findings
 from .review.information import plan_tsa, planned_information_size, tsa_grid, tsa_verdict
-from .review.paper import (I2_RULE, as_the_paper_did, differences, inclusion_check, reproduce, risk_of_bias,
-                           risk_of_bias_totals, side_by_side, study_table, subgroup_table, summary)
-from .review.plan import (PLAN, other_body_table, primary_result, primary_table, sensitivity_analyses,
-                          with_adjusted_estimates)
+from .review.paper import (
+                           I2_RULE,
+                           as_the_paper_did,
+                           differences,
+                           inclusion_check,
+                           reproduce,
+                           risk_of_bias,
+                           risk_of_bias_totals,
+                           side_by_side,
+                           study_table,
+                           subgroup_table,
+                           summary,
+)
+from .review.plan import (
+                           PLAN,
+                           other_body_table,
+                           primary_result,
+                           primary_table,
+                           sensitivity_analyses,
+                           with_adjusted_estimates,
+)
 from .review.registry import CONTROL, INTERVENTION, OUTCOMES
 from .review.scenarios import standard_scenarios
+from .rm5 import Rm5Outcome, Rm5Review, read_rm5
 from .sensitivity import Scenario, leave_one_out_summary, scenarios
 from .sequential import required_information_size, tsa
 from .subset_analysis import gosh
@@ -58,9 +82,10 @@ from .weights import study_weights, weight_table
 
 __all__ = [
     # engine
-    "meta_binary", "meta_continuous", "meta_generic", "leave_one_out", "pool_binary", "pool_effects",
-    "prepare_binary", "Pooled", "MetaResult", "egger_test", "peters_test", "harbord_test", "AsymmetryTest",
-    "small_study_direction", "trim_and_fill", "cumulative_meta_analysis", "tsa", "required_information_size",
+    "meta_binary", "meta_continuous", "meta_generic", "leave_one_out", "pool_binary", "pool_effects", "prepare_binary",
+    "Pooled", "MetaResult", "egger_test", "peters_test", "harbord_test", "AsymmetryTest",
+    "small_study_direction", "trim_and_fill", "cumulative_meta_analysis", "tsa",
+    "required_information_size",
     "Scenario", "scenarios", "leave_one_out_summary", "study_weights", "weight_table", "compare_measures",
     "control_risk", "corresponding_risk", "implied_effects", "risks_and_odds", "number_needed_to_treat",
     "NumberNeededToTreat", "grade_table",
@@ -72,6 +97,6 @@ __all__ = [
     "reproduce", "summary", "side_by_side", "differences", "inclusion_check", "study_table", "subgroup_table",
     "as_the_paper_did", "risk_of_bias", "risk_of_bias_totals", "audit_flags", "reproduced_vs_reported",
     "summary_of_findings", "standard_scenarios", "fitting_study_sets", "reconstruct",
-    "PLAN", "primary_table", "other_body_table", "primary_result", "sensitivity_analyses", "with_adjusted_estimates", "plan_tsa",
-    "planned_information_size", "tsa_grid", "tsa_verdict", "complement_of",
+    "PLAN", "primary_table", "other_body_table", "primary_result", "sensitivity_analyses", "with_adjusted_estimates",
+    "plan_tsa",    "planned_information_size", "tsa_grid", "tsa_verdict", "complement_of",
 ]

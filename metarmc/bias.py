@@ -208,7 +208,7 @@ class AsymmetryTest:
     k: int
 
     @classmethod
-    def from_regression(cls, test: str, reg: Regression) -> "AsymmetryTest":
+    def from_regression(cls, test: str, reg: Regression) -> AsymmetryTest:
         """The result of one (unbatched) :class:`Regression`; ValueError when it is not computable."""
         k = int(reg.k)
         if k < 3:

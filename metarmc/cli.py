@@ -139,6 +139,64 @@ def statistics_arg(text: str) -> tuple[str, ...]:
     return names
 
 
+# --------------------------------------------------------------------------- living review (issue 15)
+# Thin wrappers: the work is in metarmc.living (search update, screening log, releases).
+
+DATA_DIR_OPTION = argument("--data-dir", type=Path, help="the data folder (default: found by find_data_dir)")
+
+
+@command(
+    argument("files", nargs="*", type=Path,
+             help="export files: PubMed/MEDLINE (.nbib/.txt), RIS, ClinicalTrials.gov CSV"),
+    DATA_DIR_OPTION,
+    argument("--queries", action="store_true", help="print the update search for PubMed and ClinicalTrials.gov"),
+    argument("--searched", help="the date the databases were searched (YYYY-MM-DD; default today)"),
+    argument("--source", choices=data.SOURCES, help="the database of RIS records that do not say"),
+)
+def search_update(args: argparse.Namespace) -> int:
+    """Append the records of search exports to data/screening.csv (duplicates marked), or print the queries."""
+    from metarmc.living import commands
+
+    return commands.search_update(args.files, data_dir=args.data_dir, queries=args.queries, searched=args.searched,
+                             source=args.source)
+
+
+@command(
+    argument("record_id", help="the screening-log record, e.g. pubmed:25412569"),
+    DATA_DIR_OPTION,
+    argument("--title-abstract", choices=data.DECISIONS["title_abstract"], help="the title-abstract decision"),
+    argument("--full-text", choices=data.DECISIONS["full_text"], help="the full-text decision"),
+    argument("--reviewers", required=True, help="initials of the reviewers who agreed, e.g. AB,CD"),
+    argument("--reason", default="", help="why (required for a full-text exclusion and with --resolve)"),
+    argument("--date", help="date of the decision (YYYY-MM-DD; default today)"),
+    argument("--study-id", default="", help="with a full-text inclusion: the studies.csv study it reports"),
+    argument("--resolve", action="store_true", help="replace a different decision (a resolved disagreement)"),
+)
+def screen(args: argparse.Namespace) -> int:
+    """Record a screening decision; a different decision already recorded is kept unless --resolve."""
+    from metarmc.living import commands
+
+    return commands.screen(args.record_id, title_abstract=args.title_abstract, full_text=args.full_text,
+                      reviewers=args.reviewers, reason=args.reason, on=args.date, study_id=args.study_id,
+                      resolve=args.resolve, data_dir=args.data_dir)
+
+
+@command(
+    argument("version", nargs="?", help="YYYY.N (default: the next one)"),
+    DATA_DIR_OPTION,
+    argument("--date", help="the release date (YYYY-MM-DD; default today)"),
+    argument("--what-changed", action="store_true", help="only print what changed since the last release"),
+)
+def release(args: argparse.Namespace) -> int:
+    """Write data/releases/VERSION.json with every number the book reports (never overwrites one)."""
+    from metarmc.living import commands
+
+    return commands.release(args.version, data_dir=args.data_dir, on=args.date, what_changed=args.what_changed)
+
+
+# --------------------------------------------------------------------------- end of living review commands
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser with one subparser per registered command."""
     main_parser = argparse.ArgumentParser(prog="python -m metarmc", description="The living review's commands.")

@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -34,6 +35,11 @@ __all__ = [
     "STATUSES",
     "Column",
     "DataError",
+    "DATE",
+    "DECISIONS",
+    "REGISTERS",
+    "SCREENING_STAGES",
+    "SOURCES",
     "FileSpec",
     "Kind",
     "Problem",
@@ -327,6 +333,109 @@ FILES: Mapping[str, FileSpec] = {
     ),
 }
 """Every data file (``<name>.csv``) and its columns, as ``data/README.md`` defines them."""
+
+
+# --------------------------------------------------------------------------- living review: the screening log
+# (issue 15) data/screening.csv: one row per record imported from a search-update export
+# (metarmc.living writes it); its columns and rules live here like every other file's.
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_RECORD_ID = re.compile(r"[a-z]+:[A-Za-z0-9._-]+")
+_REVIEWERS = re.compile(r"[A-Z]{2,4}(,[A-Z]{2,4})+")
+
+
+def _iso_date(raw: str) -> str | None:
+    """``raw`` if it is a real calendar date written YYYY-MM-DD, else None."""
+    if not _ISO_DATE.fullmatch(raw):
+        return None
+    try:
+        date.fromisoformat(raw)
+    except ValueError:
+        return None
+    return raw
+
+
+DATE = Kind("an ISO date YYYY-MM-DD", "str", _iso_date)
+RECORD_ID = Kind("source:accession (e.g. pubmed:25412569)", "str",
+                 lambda raw: raw if _RECORD_ID.fullmatch(raw) else None)
+REVIEWERS = Kind("two or more reviewers' initials, comma-separated (e.g. AB,CD): screening is done in duplicate",
+                 "str", lambda raw: raw if _REVIEWERS.fullmatch(raw) else None)
+
+SOURCES = ("pubmed", "embase", "wos", "central", "ctgov", "other")
+"""Where a screened record came from: bibliographic databases, then trial registers (``ctgov``)."""
+REGISTERS = ("ctgov",)
+"""The :data:`SOURCES` that are trial registers (PRISMA counts them apart from databases)."""
+SCREENING_STAGES = ("title_abstract", "full_text")
+DECISIONS: Mapping[str, tuple[str, ...]] = {
+    "title_abstract": ("include", "exclude"),
+    "full_text": ("include", "exclude", "not_retrieved"),
+}
+"""The decisions of each screening stage (``not_retrieved``: the full text was sought, not obtained)."""
+
+FILES["screening"] = FileSpec(
+    {
+        "record_id": Column(RECORD_ID, required=True),
+        "source": Column(required=True, choices=SOURCES),
+        "searched": Column(DATE, required=True),
+        "imported": Column(DATE, required=True),
+        "file": _REQUIRED,
+        "title": _REQUIRED,
+        "first_author": Column(),
+        "authors": Column(),
+        "year": Column(YEAR),
+        "journal": Column(),
+        "doi": Column(),
+        "pmid": Column(),
+        "registry_id": Column(),
+        "publication_type": Column(),
+        "duplicate_of": Column(),
+        **{name: column for stage in SCREENING_STAGES for name, column in (
+            (stage, Column(choices=DECISIONS[stage])),
+            (f"{stage}_reason", Column()),
+            (f"{stage}_reviewers", Column(REVIEWERS)),
+            (f"{stage}_date", Column(DATE)),
+        )},
+        "study_id": Column(),
+        "history": Column(),
+    },
+    key=("record_id",),
+)
+
+
+def _screening_problems(table: _Table, studies: _Table | None) -> Iterator[Problem]:
+    """Check each screening-log row: duplicates, decisions with reviewers and dates, stage order."""
+    known_studies = set(studies.column("study_id")) if studies is not None and studies.has("study_id") else None
+    seen: set[str] = set()
+    for number, row in table.rows:
+        for column, message in _screening_messages(row, seen, known_studies):
+            yield Problem(table.file, number, column, message)
+        seen.add(row.get("record_id", ""))
+
+
+def _screening_messages(row: dict[str, str], seen: set[str], studies: set[str] | None) -> Iterator[tuple[str, str]]:
+    """Yield (column, message) for each problem of one screening-log row."""
+    duplicate = row.get("duplicate_of", "")
+    if duplicate and duplicate not in seen and (studies is None or duplicate not in studies):
+        yield "duplicate_of", ("duplicate_of must be the record_id of an earlier row or a study_id of studies.csv; "
+                               f"found {duplicate!r}")
+    for stage in SCREENING_STAGES:
+        decision = row.get(stage, "")
+        if decision and duplicate:
+            yield stage, f"{stage} must be empty on a duplicate (duplicate_of {duplicate}); found {decision!r}"
+        for detail in ("reviewers", "date"):
+            name = f"{stage}_{detail}"
+            if decision and not row.get(name, "") and name in row:
+                yield name, f"{name} is required when {stage} is decided; found an empty cell"
+            if row.get(name, "") and not decision:
+                yield name, f"{name} must be empty while {stage} is undecided; found {row[name]!r}"
+    if row.get("full_text", "") and row.get("title_abstract", "") != "include":
+        yield "full_text", (f"full_text needs title_abstract include first; found title_abstract "
+                            f"{row.get('title_abstract', '')!r}")
+    if row.get("full_text", "") == "exclude" and "full_text_reason" in row and not row["full_text_reason"]:
+        yield "full_text_reason", "full_text_reason is required when full_text is exclude; found an empty cell"
+    study = row.get("study_id", "")
+    if study and studies is not None and study not in studies:
+        yield "study_id", f"study_id must be empty or a study_id of studies.csv; found {study!r}"
 
 # --------------------------------------------------------------------------- problems
 
@@ -688,6 +797,8 @@ def _problems(tables: Mapping[str, _Table | None]) -> list[Problem]:
         problems += _missing_domain_problems(rob, studies)
     if prisma is not None:
         problems += _prisma_problems(prisma)
+    if tables.get("screening") is not None:  # living review (issue 15)
+        problems += _screening_problems(tables["screening"], studies)
     return problems
 
 
@@ -796,6 +907,7 @@ class Review:
     reported: pd.DataFrame
     reported_facts: pd.DataFrame
     estimates: pd.DataFrame
+    screening: pd.DataFrame  # living review (issue 15)
     data_dir: Path
 
     def binary(self, outcome: str, main_only: bool = True, denominator: str | None = None) -> pd.DataFrame:

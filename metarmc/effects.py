@@ -38,7 +38,7 @@ class Cells(NamedTuple):
     d: np.ndarray
 
     @classmethod
-    def from_counts(cls, events_t, total_t, events_c, total_c) -> "Cells":
+    def from_counts(cls, events_t, total_t, events_c, total_c) -> Cells:
         """Build the table from events and totals per arm (as float arrays)."""
         events_t, total_t, events_c, total_c = (
             np.asarray(x, dtype=float) for x in (events_t, total_t, events_c, total_c)

@@ -367,6 +367,32 @@ def rate_publication_bias(k: int, egger_p: float | None = None, missing_share: f
     return Rating("publication_bias", downgrade, reason, footnote)
 
 
+#: GRADE's informative statements of an effect by certainty (Santesso et al. 2020); ``{verb}`` is the effect
+#: phrased as a verb ("increase live births"), ``{subject}`` the intervention.
+STATEMENTS = {"high": "{subject} {verb}", "moderate": "{subject} probably {verb}s",
+              "low": "{subject} may {verb}",
+              "very low": "the evidence is very uncertain about whether {subject} {verb}s"}
+
+
+def statement(certainty_level: str, verb: str, subject: str) -> str:
+    """An effect in GRADE's words for its certainty (Santesso et al. 2020, J Clin Epidemiol 119:126-35).
+
+    Examples
+    --------
+    >>> statement("low", "increase live births", "IVIG")
+    'IVIG may increase live births'
+    >>> statement("very low", "increase live births", "IVIG")
+    'the evidence is very uncertain about whether IVIG increases live births'
+    """
+    if certainty_level not in STATEMENTS:
+        raise ValueError(f"certainty must be one of {', '.join(STATEMENTS)}; got {certainty_level!r}")
+    template = STATEMENTS[certainty_level]
+    if "{verb}s" in template:  # third person: "increase live births" -> "increases live births"
+        head, _, rest = verb.partition(" ")
+        return template.replace("{verb}s", f"{head}s {rest}".strip()).format(subject=subject)
+    return template.format(subject=subject, verb=verb)
+
+
 def certainty(start: str, downgrades) -> str:
     """The certainty: the starting level lowered by the sum of the downgrades, at least *very low*."""
     if start not in ("high", "low"):
@@ -431,11 +457,17 @@ class OutcomeFindings:
     @property
     def absolute_effect(self) -> str:
         """``176 more per 1,000 (from 91 more to 255 more)``, or ``""`` without one."""
+        return self.absolute_text()
+
+    def absolute_text(self, events: str = "") -> str:
+        """:attr:`absolute_effect`, naming the ``events`` and the :attr:`population` when ``events`` is given:
+        ``112 more live births per 1,000 women (from 13 more to 210 more)``."""
         risks = self.risks()
         if risks is None:
             return ""
         estimate, low, high = (_more_or_fewer(x) for x in risks[4:])
-        return f"{estimate} per 1,000 (from {low} to {high})"
+        per = f"{events} per 1,000 {self.population}" if events else "per 1,000"
+        return f"{estimate} {per} (from {low} to {high})".replace("  ", " ")
 
     def nnt(self, control_risk: float | None = None) -> NumberNeededToTreat | None:
         """The number needed to treat at ``control_risk`` (default the row's), from the ratio and its CI."""

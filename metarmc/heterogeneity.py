@@ -93,7 +93,7 @@ def i_squared(q, df) -> np.ndarray:
     [50.0, 0.0]
     """
     q, df = np.asarray(q, dtype=float), np.asarray(df, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # the branch np.where drops
         return np.where((q > df) & (df > 0), (q - df) / q * 100, 0.0)
 
 

@@ -187,10 +187,11 @@ class PrintedResult:
         name = "" if _blank(cells["analysis"]) else str(cells["analysis"])
         where = f"analysis {name!r}:"
         measure = str(cells["measure"])
-        if measure not in (*RATIO_MEASURES, *DIFFERENCE_MEASURES):
-            raise ValueError(f"{where} measure must be one of {', '.join((*RATIO_MEASURES, *DIFFERENCE_MEASURES))}; "
-                             f"got {measure!r}")
-        effect = {c: Rounded.parse(cells[c], EFFECT_DECIMALS, f"{where} {c}") for c in ("estimate", "ci_low", "ci_high")}
+        known = (*RATIO_MEASURES, *DIFFERENCE_MEASURES)
+        if measure not in known:
+            raise ValueError(f"{where} measure must be one of {', '.join(known)}; got {measure!r}")
+        effect = {c: Rounded.parse(cells[c], EFFECT_DECIMALS, f"{where} {c}")
+                  for c in ("estimate", "ci_low", "ci_high")}
         if effect["ci_low"].value > effect["ci_high"].value:
             raise ValueError(f"{where} ci_low ({concise(effect['ci_low'].value)}) exceeds ci_high "
                              f"({concise(effect['ci_high'].value)})")

@@ -27,9 +27,8 @@ Higgins JPT, Thompson SG (2002). Quantifying heterogeneity in a meta-analysis. S
 
 from __future__ import annotations
 
-import warnings
-
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -430,7 +429,8 @@ def regression_result(yi, vi, design: pd.DataFrame, labels, *, tau2, hksj) -> Me
     df = k - p
     beta, vb = fit.beta, fit.vb
     se = np.sqrt(np.diag(vb))
-    statistic = beta / se
+    with np.errstate(divide="ignore", invalid="ignore"):  # identical effects under Knapp-Hartung: SE 0
+        statistic = beta / se
     crit = t_975(df) if hksj else Z_95
     coefficients = pd.DataFrame({"estimate": beta, "se": se, "statistic": statistic,
                                  "p": t_p(statistic, df) if hksj else normal_p(statistic),

@@ -59,7 +59,7 @@ class MetaResult:
     pi_low: float
     pi_high: float
     studies: pd.DataFrame = field(compare=False)
-    subgroups: Mapping[str, "MetaResult"] | None = field(default=None, compare=False)
+    subgroups: Mapping[str, MetaResult] | None = field(default=None, compare=False)
     subgroup_column: str | None = None
     subgroup_q: float | None = None
     subgroup_df: int | None = None

@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from .api import meta_binary, meta_continuous
-from .schema import BINARY_COLUMNS, CONTINUOUS_COLUMNS
 from .heterogeneity import i_squared
 from .results import MetaResult
+from .schema import BINARY_COLUMNS, CONTINUOUS_COLUMNS
 
 #: RevMan's EFFECT_MEASURE per outcome type -> (measure, method or None for METHOD's).
 _MEASURES = {"DICH": {"OR": ("OR", None), "RR": ("RR", None), "RD": ("RD", None), "PETO_OR": ("OR", "Peto")},

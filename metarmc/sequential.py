@@ -32,19 +32,20 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
 from . import heterogeneity as het
-from .heterogeneity import ConvergenceWarning
 from .cumulative import cumulative_pooled
-from .pooling import Pooled, inverse_variance
 from .formatting import short
+from .heterogeneity import ConvergenceWarning
 from .measures import control_risk
+from .pooling import Pooled, inverse_variance
 
 SIDES = (1, 2)
 BENEFITS = ("lower", "higher")
@@ -97,7 +98,7 @@ class _Mass(NamedTuple):
     weights: np.ndarray
 
     @classmethod
-    def start(cls, batch: int) -> "_Mass":
+    def start(cls, batch: int) -> _Mass:
         return cls(np.zeros((batch, 1)), np.ones((batch, 1)))
 
     def above(self, level, mean, sd):
@@ -110,7 +111,7 @@ class _Mass(NamedTuple):
         x = (level[:, None] - self.nodes - mean[:, None]) / sd[:, None]
         return (self.weights * special.ndtr(x)).sum(-1)
 
-    def advance(self, low, high, mean, sd, points: int) -> "_Mass":
+    def advance(self, low, high, mean, sd, points: int) -> _Mass:
         """The sub-density of S_k on the continuation interval ``[low, high]``.
 
         .. math:: f_k(s) = \\int f_{k-1}(u)\\,\\frac1{\\sigma_k}

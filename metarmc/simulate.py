@@ -90,7 +90,7 @@ class SimulatedMeta:
         """``(events_t, total_t, events_c, total_c)``, as :func:`~metarmc.pool_binary` takes them."""
         return self.events_t, self.total_t, self.events_c, self.total_c
 
-    def rows(self, index) -> "SimulatedMeta":
+    def rows(self, index) -> SimulatedMeta:
         """The meta-analyses selected by ``index`` (a slice or an index array)."""
         return SimulatedMeta(*(getattr(self, field.name)[index] for field in fields(self)))
 

@@ -5,7 +5,8 @@ hand-worked examples; and the direction of small-study effects on constructed fu
 
 Tolerances: the JSON holds 15 significant digits and metafor solves the regressions by QR,
 metarmc in closed form; the two agree to about 1e-14, so rel=1e-10 leaves room and still
-fails on any real difference."""
+fails on any real difference.
+"""
 
 import json
 from pathlib import Path
@@ -15,8 +16,14 @@ import pandas as pd
 import pytest
 
 from metarmc import egger_test, harbord_test, meta_binary, peters_test, small_study_direction, trim_and_fill
-from metarmc.bias import (AsymmetryTest, asymmetry_regression, egger_regression, harbord_regression,
-                          peters_regression, trim_and_fill_effects)
+from metarmc.bias import (
+    AsymmetryTest,
+    asymmetry_regression,
+    egger_regression,
+    harbord_regression,
+    peters_regression,
+    trim_and_fill_effects,
+)
 
 REFERENCE = json.loads((Path(__file__).parents[1] / "validation/metafor/bias_reference.json").read_text())
 EFFECT_CASES = [case for case in REFERENCE["cases"] if case["kind"] == "effects"]

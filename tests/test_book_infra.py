@@ -1,6 +1,7 @@
 """The book's build and test machinery: golden outputs, nbval over MyST chapters, cache keys.
 
-These tests work on copies of the book in a temporary folder, never on the repository.
+These tests work on copies of the book in a temporary folder, never on the repository. Those
+that run chapters (nbval, tools/regen_golden.py) are marked ``book``: `make check` leaves them out.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "_build", ".ipynb_checkp
 
 
 def copy_book(dest: Path, *extra: str) -> Path:
-    """Copy what `pytest book --nbval` needs (plus `extra` paths) into dest."""
-    for rel in ("book", "tests/golden", "data", *extra):
+    """Copy what `pytest book --nbval` needs (plus `extra` paths) into dest.
+
+    The methods course (book/course.py) reads the pinned R references of validation/metafor.
+    """
+    for rel in ("book", "tests/golden", "data", "validation/metafor", *extra):
         shutil.copytree(ROOT / rel, dest / rel, ignore=IGNORE)
     shutil.copy2(ROOT / "conftest.py", dest / "conftest.py")
     return dest
@@ -81,6 +85,7 @@ def live_birth_text(data_dir: Path) -> str:
 
 # --------------------------------------------------------------------------- (a) mutation proof
 @pytest.mark.slow
+@pytest.mark.book
 def test_unchanged_copy_passes_nbval(tmp_path):
     root = copy_book(tmp_path)
     proc = run_nbval(root)
@@ -89,6 +94,7 @@ def test_unchanged_copy_passes_nbval(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.book
 def test_changed_data_value_fails_nbval(tmp_path):
     """One trial count changed in data/ must make the golden comparison fail, showing the new result."""
     root = copy_book(tmp_path)
@@ -123,6 +129,7 @@ def _edit_golden(root: Path, how: str) -> None:
     nbformat.write(nb, str(gpath))
 
 
+@pytest.mark.book
 @pytest.mark.parametrize(
     "how, word",
     [("missing", "missing"), ("stale", "stale"), ("extra-cell", "stale"),
@@ -141,6 +148,7 @@ def test_unusable_golden_fails_with_regenerate_message(tmp_path, how, word):
         assert "an edit the chapter does not have" in proc.stdout  # the diff is shown
 
 
+@pytest.mark.book
 def test_plain_markdown_is_not_a_chapter(tmp_path):
     root = copy_book(tmp_path)
     (root / "book" / "notes.md").write_text("# Notes\n\nNo code here.\n")
@@ -155,13 +163,19 @@ def test_plain_markdown_is_not_a_chapter(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.book
 def test_regenerated_golden_passes_and_is_stable(tmp_path):
-    """tools/regen_golden.py writes what is committed, and the nbval check accepts it."""
+    """tools/regen_golden.py writes what is committed, and the nbval check accepts it.
+
+    Shown on one chapter: every chapter's golden copy is compared with a fresh execution by the
+    nbval run of `make test` already, so regenerating them all here would only repeat that.
+    """
     root = copy_book(tmp_path)
     gpath = root / "tests" / "golden" / f"{CHAPTER}.ipynb"
     committed = gpath.read_text()
     gpath.unlink()
-    regen = [sys.executable, str(ROOT / "tools" / "regen_golden.py"), "--root", str(root)]
+    regen = [sys.executable, str(ROOT / "tools" / "regen_golden.py"), "--root", str(root),
+             str(root / "book" / f"{CHAPTER}.md")]
     proc = run(regen, cwd=root)
     assert proc.returncode == 0, output(proc)
     first = gpath.read_text()
@@ -245,11 +259,17 @@ def test_inputs_hash_follows_data_and_code(tmp_path):
     h3 = _hash(root)
     assert h3 not in {h0, h1, h2}  # the package's code
     (root / "book").mkdir()
+    h3 = _hash(root)
     (root / "book" / "01-intro.md").write_text("# Prose\n")
+    assert _hash(root) == h3  # a chapter: jupyter-cache keys on its code (see tools/inputs_hash.py)
+    (root / "book" / "table.csv").write_text("a\n1\n")
     h4 = _hash(root)
-    assert h4 != h3  # a chapter (prose edits re-read it: see tools/inputs_hash.py)
-    (root / "_toc.yml").write_text("root: book/01-intro\n")
-    assert _hash(root) != h4  # the book's configuration
+    assert h4 != h3  # any other file under book/ a chapter might read
+    (root / "_config.yml").write_text("execute:\n  timeout: 30\n")
+    h5 = _hash(root)
+    assert h5 != h4  # the execution settings
+    (root / "requirements.txt").write_text("numpy==2.4.6\n")
+    assert _hash(root) != h5  # the pinned libraries
 
 
 def test_inputs_hash_check_and_write(tmp_path):
@@ -302,3 +322,24 @@ def test_makefile_clears_execution_cache_when_inputs_change(tmp_path):
     (root / "metarmc" / "__init__.py").write_text("X = 3\n")  # a code edit
     assert "clearing" in inputs_check()
     assert not cache.exists()
+
+
+# --------------------------------------------------------------------------- (d) parallel execution
+def test_execute_book_takes_the_notebook_chapters_of_the_toc_in_its_order(tmp_path):
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import execute_book
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    (tmp_path / "book").mkdir()
+    notebook = "---\nkernelspec:\n  name: python3\n  display_name: Python 3\n---\n# {}\n"
+    for name in ("intro", "b", "a"):
+        (tmp_path / "book" / f"{name}.md").write_text(notebook.format(name))
+    (tmp_path / "book" / "notes.md").write_text("# Notes\n\nNo code here.\n")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nparts:\n"
+        "  - caption: One\n    chapters:\n      - file: book/b\n      - file: book/notes\n"
+        "  - caption: Two\n    chapters:\n      - file: book/a.md\n      - file: book/gone\n")
+    found = execute_book.toc_chapters(tmp_path)
+    assert [p.name for p in found] == ["intro.md", "b.md", "a.md"]  # toc order; no plain page, no missing file
+    assert [p.stem for p in execute_book.toc_chapters(ROOT)][:1] == ["01-introduction"]

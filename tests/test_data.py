@@ -271,9 +271,11 @@ BREAKS = {
     ),
     "search field repeated": (lambda d: append_copy(d, "search.csv", 2), "search.csv:6:field"),
     "required cell empty": (lambda d: set_cell(d, "studies.csv", 2, "label", ""), "studies.csv:2:label"),
-    "estimate outside its CI": (lambda d: set_cell(d, "estimates.csv", 2, "estimate", "4.0"), "estimates.csv:2:estimate"),
+    "estimate outside its CI": (lambda d: set_cell(d, "estimates.csv", 2, "estimate", "4.0"),
+                                "estimates.csv:2:estimate"),
     "ratio CI not positive": (
-        lambda d: (set_cell(d, "estimates.csv", 2, "ci_low", "-0.1"), set_cell(d, "estimates.csv", 2, "estimate", "0.5")),
+        lambda d: (set_cell(d, "estimates.csv", 2, "ci_low", "-0.1"),
+                   set_cell(d, "estimates.csv", 2, "estimate", "0.5")),
         "estimates.csv:2:ci_low",
     ),
     "estimate of an unknown study": (

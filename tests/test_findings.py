@@ -9,11 +9,19 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from metarmc import (control_risk, corresponding_risk, data, grade, grade_table, meta_binary,
-                     required_information_size, summary_of_findings, tsa)
+from metarmc import (
+    control_risk,
+    corresponding_risk,
+    data,
+    grade,
+    grade_table,
+    meta_binary,
+    required_information_size,
+    summary_of_findings,
+    tsa,
+)
 from metarmc.review import findings, information, plan
 from metarmc.review.information import PLAN_TSA
 from metarmc.review.registry import SUMMARY_ORDER
@@ -135,7 +143,8 @@ def test_absolute_effects_and_nnt_by_hand(review, sof):
     rd = corresponding_risk(p, row.estimate) - p
     assert row.nnt().estimate == pytest.approx(1 / rd, rel=1e-12)
     risks = plan.assumed_risks(plan.primary_table(review, "live_birth"))
-    assert effects.loc["lowest control-arm rate", "control_per_1000"] == pytest.approx(1000 * risks["lowest control-arm rate"])
+    lowest = "lowest control-arm rate"
+    assert effects.loc[lowest, "control_per_1000"] == pytest.approx(1000 * risks[lowest])
     shown = grade_table(sof).set_index("Outcome")
     assert shown.loc["Live birth", "Number needed to treat"] == row.nnt().text()
 

@@ -3,6 +3,9 @@
 Round trips pool a real dataset, print it at RevMan's precision, hide some counts and check
 that the blind search finds the truth; survivor sets are checked against a plain loop over
 ``meta_binary``; hand-worked cases carry their working in comments.
+
+Tolerances: rel=1e-9 for the approximate count, computed in floating point (FFT convolutions)
+against the exact integer count.
 """
 
 import itertools
@@ -17,8 +20,17 @@ import pandas as pd
 import pytest
 
 from metarmc import PrintedResult, data, forensics, meta_binary
-from metarmc.forensics import (STATISTICS, Arms, contradiction, count_candidates, fitted, fitting_study_sets, hide,
-                               reconstruct, reconstruct_tables)
+from metarmc.forensics import (
+    STATISTICS,
+    Arms,
+    contradiction,
+    count_candidates,
+    fitted,
+    fitting_study_sets,
+    hide,
+    reconstruct,
+    reconstruct_tables,
+)
 from metarmc.forensics.space import approximate_count
 
 ROOT = Path(__file__).parents[1]

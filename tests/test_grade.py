@@ -5,6 +5,9 @@ Hand-worked information sizes (metarmc.sequential.required_information_size, z =
 = 2.801585, z² = 7.848879):
   p_c = 0.5, RRR 25%: p_e = 0.375, p̄ = 0.4375, δ = 0.125 → 4·7.848879·0.246094 / 0.015625 = 494.48 → 495
   p_c = 0.4, RRR 25%: p_e = 0.300, p̄ = 0.35,   δ = 0.1   → 4·7.848879·0.2275   / 0.01     = 714.25 → 715
+
+Tolerances: rel=1e-12 (or abs=1e-12 near 0) compares closed forms worked by hand with the engine's:
+only floating-point rounding separates them.
 """
 
 import numpy as np
@@ -12,8 +15,14 @@ import pandas as pd
 import pytest
 
 from metarmc import control_risk, corresponding_risk, grade
-from metarmc.grade import (rate_imprecision, rate_inconsistency, rate_indirectness, rate_publication_bias,
-                           rate_risk_of_bias, starting_level)
+from metarmc.grade import (
+    rate_imprecision,
+    rate_inconsistency,
+    rate_indirectness,
+    rate_publication_bias,
+    rate_risk_of_bias,
+    starting_level,
+)
 from metarmc.sequential import required_information_size
 
 # --- absolute effects -------------------------------------------------------------------------------

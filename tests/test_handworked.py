@@ -1,5 +1,9 @@
 """Values worked by hand from the formulas in Deeks & Higgins (2010), where RevMan and
-metafor differ on purpose or where no external reference exists."""
+metafor differ on purpose or where no external reference exists.
+
+Tolerances: rel=1e-12 (or abs=1e-12 near 0) compares closed forms worked by hand with the engine's:
+only floating-point rounding separates them.
+"""
 
 import math
 

@@ -5,13 +5,14 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from methods_reference import cases, meta_result, regression_data, values
 
-from datasets import FLEISS1993
 from metarmc import meta_binary, meta_continuous
 from metarmc.distributions import chi2_isf
 from metarmc.qprofile import heterogeneity_ci
 from metarmc.regression import meta_regression
-from methods_reference import cases, meta_result, regression_data, values
+
+from datasets import FLEISS1993
 
 CONFINT = cases("confint")
 REGRESSION = cases("confint_regression")

@@ -6,13 +6,13 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from methods_reference import cases, meta_result, regression_data, values
 
-from datasets import FLEISS1993
-from metarmc import leave_one_out, meta_binary, meta_continuous
-from metarmc import gosh
+from metarmc import gosh, leave_one_out, meta_binary, meta_continuous
 from metarmc.influence import INFLUENCE_COLUMNS, baujat, influence_diagnostics
 from metarmc.regression import meta_regression
-from methods_reference import cases, meta_result, regression_data, values
+
+from datasets import FLEISS1993
 
 INFLUENCE = cases("influence")
 GOSH = cases("gosh")

@@ -2,6 +2,9 @@
 
 Expected texts are hand-formatted from values checked elsewhere: the Fleiss 1993 numbers are
 Review Manager 5's own (tests/test_revman_output.py), formatted with RevMan's rules.
+
+Tolerances: rtol=1e-12: positions are the result's numbers handed to matplotlib untouched; rel=1e-10
+for a mean recomputed here from the drawn points.
 """
 
 import itertools
@@ -17,14 +20,14 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-from datasets import FLEISS1993  # noqa: E402
 from metarmc import meta_binary, meta_continuous  # noqa: E402
 from metarmc.data import ROB_DOMAINS  # noqa: E402
-from metarmc.plots import (forest_plot, funnel_plot, prisma_flow, rob_summary,  # noqa: E402
-                           rob_traffic_light, summary_forest)
 from metarmc.formatting import p_value as format_p  # noqa: E402
+from metarmc.plots import forest_plot, funnel_plot, prisma_flow, rob_summary, rob_traffic_light, summary_forest  # noqa: E402
 from metarmc.plots.forest import ratio_scale  # noqa: E402
 from metarmc.plots.rob import ROB_DOMAIN_NAMES, judgment_shares  # noqa: E402
+
+from datasets import FLEISS1993  # noqa: E402
 
 Z = 1.959963984540054
 
@@ -500,3 +503,91 @@ def test_tsa_plot_marks_each_look_and_the_information_size():
     np.testing.assert_allclose(z_curve.get_ydata()[1:], result.looks["z"])
     assert any(np.allclose(line.get_xdata(), result.ris) for line in ax.lines)  # the RIS line
     assert f"Required information size {result.ris}" in [t.get_text() for t in ax.texts]
+
+
+# --- the teaching plots: implied effects, I² by trial size, meta-regression bubbles ----------
+
+def _line(fig, gid):
+    (line,) = by_gid(fig, gid)
+    return line
+
+
+def test_implied_effects_plot_draws_the_odds_ratio_and_the_risk_ratio_it_implies():
+    from metarmc import implied_effects
+    from metarmc.plots import implied_effects_plot
+
+    implied = implied_effects(2.5, np.linspace(0.01, 0.9, 30))
+    fig = implied_effects_plot(implied, observed_risk=0.4)
+    np.testing.assert_allclose(_line(fig, "odds ratio").get_ydata(), 2.5)
+    # RR = OR / (1 - p0 + p0 OR), by hand at p0 = 0.4: 2.5 / 1.6
+    x, y = _line(fig, "observed").get_data()
+    assert x[0] == 0.4 and y[0] == pytest.approx(2.5 / 1.6, rel=1e-12)
+    np.testing.assert_allclose(_line(fig, "risk ratio").get_ydata(), 2.5 / (1 - implied["control_risk"] * (1 - 2.5)))
+    assert "control risk 40%: RR 1.56" in texts(fig) and "odds ratio 2.50" in texts(fig)
+    assert_no_overlap_or_clipping(fig)
+
+
+def test_implied_effects_plot_needs_one_odds_ratio():
+    from metarmc import implied_effects
+    from metarmc.plots import implied_effects_plot
+
+    two = pd.concat([implied_effects(2.0, [0.1, 0.2]), implied_effects(3.0, [0.1, 0.2])])
+    with pytest.raises(ValueError, match="one odds ratio; got 2"):
+        implied_effects_plot(two)
+
+
+def test_heterogeneity_by_size_plot_draws_both_percentages_against_arm_size():
+    from metarmc.plots import heterogeneity_by_size_plot
+
+    by_size = pd.DataFrame({"median_arm": [29.0, 116.0, 464.0], "tau2": [0.05] * 3,
+                            "median_i2": [5.0, 36.0, 72.0], "share_i2_zero": [0.46, 0.23, 0.03]})
+    fig = heterogeneity_by_size_plot(by_size)
+    x, y = _line(fig, "median I2").get_data()
+    np.testing.assert_array_equal(x, by_size["median_arm"])
+    np.testing.assert_array_equal(y, by_size["median_i2"])
+    np.testing.assert_allclose(_line(fig, "share I2 zero").get_ydata(), [46.0, 23.0, 3.0])  # percent
+    assert fig.axes[0].get_xscale() == "log" and "true τ² = 0.05 throughout" in fig.axes[0].get_xlabel()
+    assert_no_overlap_or_clipping(fig)
+    with pytest.raises(ValueError, match="one true tau2; got 2"):
+        heterogeneity_by_size_plot(by_size.assign(tau2=[0.05, 0.1, 0.1]))
+
+
+def test_bubble_plot_sizes_follow_the_weights_and_the_line_the_coefficients():
+    from metarmc import meta_regression
+    from metarmc.plots import bubble_plot
+    from metarmc.plots.regression import FULL_WEIGHT_AREA
+
+    data = pd.DataFrame({"yi": [0.1, 0.3, 0.35, 0.6], "vi": [0.04, 0.02, 0.05, 0.03], "dose": [1.0, 2.0, 3.0, 4.0],
+                         "arm": ["a", "b", "a", "b"]})
+    fit = meta_regression(data, ["dose"], tau2="FE")
+    fig = bubble_plot(fit, ratio=True)
+    (points,) = by_gid(fig, "studies")
+    np.testing.assert_allclose(points.get_offsets(), np.column_stack([data["dose"], np.exp(data["yi"])]))
+    np.testing.assert_allclose(points.get_sizes(), FULL_WEIGHT_AREA * fit.studies["weight"] / 100)
+    x, y = _line(fig, "fitted line").get_data()
+    beta = fit.coefficients["estimate"]
+    np.testing.assert_allclose(np.log(y), beta["intercept"] + beta["dose"] * x)
+    assert fig.axes[0].get_yscale() == "log"
+    assert_no_overlap_or_clipping(fig)
+    with pytest.raises(ValueError, match="dummy"):
+        bubble_plot(meta_regression(data, ["arm"], tau2="FE"))
+    with pytest.raises(ValueError, match="one moderator"):
+        bubble_plot(meta_regression(data, ["dose", "arm"], tau2="FE"))
+
+
+@pytest.mark.parametrize("draw", ["implied", "by_size", "bubble"])
+def test_teaching_plots_draw_into_a_given_axes(draw):
+    from metarmc import implied_effects, meta_regression
+    from metarmc.plots import bubble_plot, heterogeneity_by_size_plot, implied_effects_plot
+
+    fig = Figure()
+    ax = fig.add_subplot()
+    if draw == "implied":
+        made = implied_effects_plot(implied_effects(2.0, [0.1, 0.5]), ax=ax)
+    elif draw == "by_size":
+        made = heterogeneity_by_size_plot(pd.DataFrame({"median_arm": [20.0, 80.0], "tau2": [0.1, 0.1],
+                                                        "median_i2": [10.0, 40.0], "share_i2_zero": [0.3, 0.1]}), ax=ax)
+    else:
+        data = pd.DataFrame({"yi": [0.1, 0.3, 0.5], "vi": [0.04, 0.02, 0.05], "x": [1.0, 2.0, 3.0]})
+        made = bubble_plot(meta_regression(data, ["x"], tau2="FE"), ax=ax)
+    assert made is fig and ax.has_data()

@@ -1,9 +1,16 @@
-"""Invariances that must hold for any data (hypothesis property tests)."""
+"""Invariances that must hold for any data (hypothesis property tests).
+
+How many examples each test draws is the hypothesis profile's (conftest.py): ``ci`` by default,
+``HYPOTHESIS_PROFILE=deep`` for a long search. Tolerances: the invariances are exact in real
+arithmetic; rel=1e-9 allows for the floating-point rounding of sums taken in another order
+(shuffled studies, swapped arms), abs=1e-12/1e-9 for values that are zero in theory (a log-OR or
+Q of 0 computed as 1e-16). tau2 from REML is iterated to the solver's tolerance, hence rel=1e-6.
+"""
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from metarmc import meta_binary, meta_continuous, pool_binary
@@ -38,11 +45,6 @@ def informative(df):
 def swap_arms(df):
     return df.rename(columns={"events_t": "events_c", "total_t": "total_c",
                               "events_c": "events_t", "total_c": "total_t"})
-
-
-settings.register_profile("engine", max_examples=60, deadline=None,
-                          suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
-settings.load_profile("engine")
 
 
 @pytest.mark.parametrize("options", OPTIONS, ids=lambda o: "-".join(map(str, o.values())))
@@ -106,6 +108,7 @@ def test_mean_difference_negates_when_arms_swap(k, data):
     swapped = df.rename(columns={f"{x}_t": f"{x}_c" for x in ("mean", "sd", "n")}
                         | {f"{x}_c": f"{x}_t" for x in ("mean", "sd", "n")})
     for measure in ("MD", "SMD"):
-        a, b = meta_continuous(df, measure=measure, model="random"), meta_continuous(swapped, measure=measure, model="random")
+        a = meta_continuous(df, measure=measure, model="random")
+        b = meta_continuous(swapped, measure=measure, model="random")
         assert b.estimate == pytest.approx(-a.estimate, rel=1e-9, abs=1e-9)
         assert a.ci_low <= a.estimate <= a.ci_high

@@ -2,7 +2,6 @@
 its invariances, and its input errors."""
 
 import math
-
 import warnings
 
 import numpy as np
@@ -10,10 +9,10 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from methods_reference import cases, regression_data, values
 
 from metarmc import meta_continuous, pool_effects
 from metarmc.regression import fit_arrays, meta_regression
-from methods_reference import cases, regression_data, values
 
 CASES = cases("regression")
 #: metafor's iterative estimators were run to 1e-12 (see the R script), and both sides are exact

@@ -4,6 +4,7 @@ seven aspirin trials (values as read by ``meta::read.rm5``, quoted in issue 2)."
 import pytest
 
 from metarmc import meta_binary
+
 from datasets import FLEISS1993
 
 TIGHT = dict(rel=1e-8)

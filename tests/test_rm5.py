@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from datasets import FLEISS1993
 from metarmc.rm5 import read_rm5
+
+from datasets import FLEISS1993
 
 FIXTURE = Path(__file__).parent / "fixtures" / "fleiss1993.rm5"
 REFERENCE = json.loads((Path(__file__).parents[1] / "validation/metafor/reference.json").read_text())

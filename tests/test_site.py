@@ -21,6 +21,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 import browser_check  # noqa: E402
 import site_check  # noqa: E402
 
+# The checks of the built site need `make book` first (`make check` leaves them out: -m "not book");
+# with pytest-xdist they all run on one worker, so that they share one Chromium (conftest.py).
 SITE = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 MATHJAX = "_static/mathjax/tex-chtml.js"
@@ -38,14 +40,16 @@ def site() -> Path:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
+def browser():
+    """One headless Chromium for every browser test of this module (a tab per page)."""
     path = browser_check.find_chromium()
     if path is None:
         message = "Chromium is not installed (apt-get install chromium), or set CHROMIUM"
         if os.environ.get("CI"):  # .ci/run installs it: a skip there would hide a broken install
             pytest.fail(message)
         pytest.skip(message)
-    return path
+    with browser_check.Chromium(path) as session:
+        yield session
 
 
 def listing(problems: list[str]) -> str:
@@ -54,21 +58,24 @@ def listing(problems: list[str]) -> str:
 
 # --- the built site -----------------------------------------------------------------------
 
+@pytest.mark.book
 def test_site_links_images_and_assets(site):
     problems = site_check.check_site(site)
     assert not problems, listing(problems)
 
 
-def test_site_renders_in_browser(site, chromium):
+@pytest.mark.book
+def test_site_renders_in_browser(site, browser):
     for old in SCREENSHOTS.glob("*.png"):
         old.unlink()
-    problems = browser_check.check_in_browser(site, chromium, screenshots=SCREENSHOTS)
+    problems = browser_check.check_in_browser(site, browser, screenshots=SCREENSHOTS)
     assert not problems, listing(problems)
     shots = sorted(SCREENSHOTS.glob("*.png"))
     assert shots, "no screenshot taken"
     assert all(shot.read_bytes().startswith(b"\x89PNG") for shot in shots)
 
 
+@pytest.mark.book
 def test_maths_uses_the_mathjax_shipped_with_the_site(site):
     assert (site / MATHJAX).is_file(), f"{MATHJAX} missing: is sphinx-mathjax-offline installed?"
     for page in site_check.site_pages(site):
@@ -95,6 +102,7 @@ def header_links(site: Path, docname: str) -> dict[str, str]:
     return {a.get("title", ""): a["href"] for a in soup.select(".article-header-buttons a[href]")}
 
 
+@pytest.mark.book
 def test_every_chapter_links_its_source_repository_and_edit_page(site):
     for docname in built_chapters(site):
         links = header_links(site, docname)
@@ -103,6 +111,7 @@ def test_every_chapter_links_its_source_repository_and_edit_page(site):
         assert links.get("Download source file") == f"../_sources/{docname}.md", docname
 
 
+@pytest.mark.book
 def test_every_notebook_chapter_offers_its_executed_notebook_and_binder(site):
     notebooks = [d for d in built_chapters(site)
                  if "kernelspec:" in (ROOT / f"{d}.md").read_text(encoding="utf8")]
@@ -115,11 +124,12 @@ def test_every_notebook_chapter_offers_its_executed_notebook_and_binder(site):
         assert links.get("Download notebook file") == f"../_sources/{docname}.ipynb", docname
         notebook = nbformat.read(site / "_sources" / f"{docname}.ipynb", as_version=4)
         code = [cell for cell in notebook.cells if cell.cell_type == "code"]
-        # Execution counts or outputs: a chapter served from jupyter-cache after a prose-only edit
-        # keeps its outputs but loses its counts; a chapter that only glues has counts, no outputs.
-        assert code and any(cell.execution_count or cell.outputs for cell in code), f"{docname}.ipynb not executed"
+        # Every code cell run, also for a chapter whose outputs came from the execution cache
+        # (tools/sphinx_executed_notebooks.py); a chapter that only glues has counts, no outputs.
+        assert code and all(cell.execution_count for cell in code), f"{docname}.ipynb not executed"
 
 
+@pytest.mark.book
 def test_every_data_file_is_downloadable_from_the_site(site):
     """Each data/*.csv (and the data dictionary) is linked from a page, as an exact copy."""
     downloads = {}
@@ -232,14 +242,15 @@ MATHJAX_HEAD = ('<script>window.MathJax = {"options": {"processHtmlClass": "math
                 f'<script defer src="{MATHJAX}"></script>')
 
 
+@pytest.mark.book
 def test_shipped_mathjax_typesets_offline_and_the_check_sees_when_it_does_not(
-        site, chromium, tmp_path):
+        site, browser, tmp_path):
     """The site's own MathJax, served from loopback with every other host refused, typesets
     inline and display maths; the same page without MathJax is caught untypeset."""
     (tmp_path / "_static").symlink_to(site / "_static", target_is_directory=True)
     for name, head in (("with.html", MATHJAX_HEAD), ("without.html", "")):
         (tmp_path / name).write_text(PAGE.format(title=name, head=head, body=PROBE_MATHS))
-    problems = browser_check.check_in_browser(tmp_path, chromium, ["with.html", "without.html"])
+    problems = browser_check.check_in_browser(tmp_path, browser, ["with.html", "without.html"])
     assert problems == [
         "without.html: 2 maths not typeset by MathJax, first: "
         "'\\\\(w_i = 1/\\\\hat\\\\sigma_i^2\\\\)'",

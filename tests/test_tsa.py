@@ -3,6 +3,11 @@
 External references: Egerup et al. 2015 (PLoS One 10:e0141588) for the required information
 size; R/rpact 3.3.4 for the boundaries (validation/tsa/make_reference.R -> reference.json,
 each case's exact rpact call stored with it); closed forms and hand-worked values elsewhere.
+
+Tolerances: against rpact, as each test's comments say (rpact solves its boundaries to about 1e-8 in
+the spent alpha and 1e-6 in z); rel=1e-14 for identities that are exact in floating point but for
+one rounding (a fraction, a sign flip), rel=1e-12 for closed forms worked by hand, rel=1e-9 where a
+boundary is found again by the root finder.
 """
 
 import csv
@@ -20,8 +25,14 @@ import metarmc.cumulative as cumulative_module
 from metarmc import meta_binary, meta_continuous, pool_effects
 from metarmc.cumulative import cumulative_meta_analysis
 from metarmc.data import load
-from metarmc.sequential import (boundary_curve, diversity, obrien_fleming_spending,
-                         required_information_size, sequential_boundaries, tsa)
+from metarmc.sequential import (
+    boundary_curve,
+    diversity,
+    obrien_fleming_spending,
+    required_information_size,
+    sequential_boundaries,
+    tsa,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = json.loads((ROOT / "validation" / "tsa" / "reference.json").read_text())

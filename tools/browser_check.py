@@ -1,26 +1,33 @@
-#!/usr/bin/env python3
 """Open every page of the built site in headless Chromium, offline, and check what a reader sees.
 
     python tools/browser_check.py [--site _build/html] [--screenshots _build/screenshots]
 
 runs the static checks of ``site_check.py`` (links, images, alt text, assets from other hosts),
-then serves SITE on 127.0.0.1 (a free port, a thread of this process) and has Chromium render
-each page ``site_check`` lists, but redirects, with every request to another host refused.
-In the rendered DOM it checks that the page has a title, an ``<h1>`` and a language; that
-MathJax typeset every piece of maths (an ``mjx-container`` in each ``.math``, no
-``mjx-merror``, no raw ``\\(``, ``\\[`` or ``$$`` left in the text); and that no cell output
-is a traceback, an error, text on stderr or a figure printed as ``<Figure size ...>``.
-Screenshots of a few pages (the first, the first with maths, the first with a figure) go to
-``--screenshots`` for a person to look at. Prints one problem a line; exits 1 if there is
-any, 2 if Chromium is missing (``$CHROMIUM`` names another browser binary).
+then serves SITE on 127.0.0.1 (a free port, a thread of this process) and has one headless
+Chromium render each page ``site_check`` lists, but redirects, ``--jobs`` pages at a time, with
+every request to another host refused. Chromium is driven over the DevTools protocol on a pipe
+(``--remote-debugging-pipe``): one browser for the whole site, a tab per page. A page is read
+once it has loaded, MathJax has finished its first typesetting and the fonts are in. In the
+rendered DOM it checks that the page has a title, an ``<h1>`` and a language; that MathJax
+typeset every piece of maths (an ``mjx-container`` in each ``.math``, no ``mjx-merror``, no raw
+``\\(``, ``\\[`` or ``$$`` left in the text); and that no cell output is a traceback, an error,
+text on stderr or a figure printed as ``<Figure size ...>``. Screenshots of a few pages (the
+first, the first with maths, the first with a figure) go to ``--screenshots`` for a person to
+look at. Prints one problem a line; exits 1 if there is any, 2 if Chromium is missing
+(``$CHROMIUM`` names another browser binary).
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import fcntl
 import functools
 import http.server
+import itertools
+import json
 import os
+import queue
 import re
 import shutil
 import signal
@@ -28,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -46,10 +53,18 @@ CHROMIUM_FLAGS = (
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
     "--disable-default-apps", "--disable-extensions", "--mute-audio", "--hide-scrollbars",
     "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    "--remote-debugging-pipe",
 )
-TIME_BUDGET_MS = 10_000   # virtual time: enough for MathJax to load its fonts and typeset
-TIMEOUT_S = 60            # wall clock, per Chromium run
-WINDOW = "1280,2000"
+TIMEOUT_S = 60            # wall clock, per page (and per DevTools call)
+WINDOW = (1280, 2000)     # a desktop reader's viewport; also the screenshots' size
+# Run in the page once it has loaded: wait for MathJax's first typesetting and the fonts, then
+# hand back the DOM as rendered (what ``chromium --dump-dom`` prints).
+SETTLE = """(async () => {
+  const mathjax = window.MathJax;
+  if (mathjax && mathjax.startup && mathjax.startup.promise) await mathjax.startup.promise;
+  if (document.fonts) await document.fonts.ready;
+  return document.documentElement.outerHTML;
+})()"""
 RAW_TEX = ("\\(", "\\[", "$$")
 INVISIBLE = ["script", "style", "pre", "code", "textarea", "mjx-container", "mjx-assistive-mml"]
 ERROR_OUTPUTS = ".output.traceback, .output.error, .cell_output .traceback"
@@ -85,28 +100,148 @@ def serve(site: Path):
         thread.join()
 
 
-def run_chromium(chromium: str, url: str, *args: str) -> str:
-    """Run headless Chromium on ``url`` with ``args``; its stdout. Killed whole on timeout."""
-    with tempfile.TemporaryDirectory(prefix="chromium-", ignore_cleanup_errors=True) as profile:
-        command = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-                   f"--virtual-time-budget={TIME_BUDGET_MS}", *args, url]
-        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+class Chromium:
+    """One headless Chromium, driven over the DevTools protocol on a pipe; a context manager.
+
+    Chromium reads commands from its fd 3 and writes answers and events to its fd 4, each a
+    JSON message ended by a NUL byte. ``render`` opens a tab per page, so several threads can
+    render at once.
+    """
+
+    def __init__(self, path: str):
+        self._profile = tempfile.mkdtemp(prefix="chromium-")
+        self._log = Path(self._profile) / "stderr.log"  # a file: a full pipe would block Chromium
+        to_chromium_r, to_chromium_w = os.pipe()
+        from_chromium_r, from_chromium_w = os.pipe()
+
+        def onto_3_and_4():  # in the child, before exec: the pipe ends where Chromium wants them
+            ends = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (to_chromium_r, from_chromium_w)]
+            os.dup2(ends[0], 3)
+            os.dup2(ends[1], 4)
+
+        with self._log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [path, *CHROMIUM_FLAGS, f"--user-data-dir={self._profile}/profile", "about:blank"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                pass_fds=(3, 4), preexec_fn=onto_3_and_4, start_new_session=True)
+        os.close(to_chromium_r)
+        os.close(from_chromium_w)
+        self._out = os.fdopen(to_chromium_w, "wb", buffering=0)
+        self._in = os.fdopen(from_chromium_r, "rb", buffering=0)
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._pending: dict[int, Future] = {}
+        self._events: dict[str, queue.Queue] = {}
+        self._closed = False
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def __enter__(self) -> Chromium:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _read(self) -> None:
+        buffer = b""
+        while chunk := self._in.read(1 << 16):
+            buffer += chunk
+            *messages, buffer = buffer.split(b"\0")
+            for message in map(json.loads, messages):
+                if "id" in message:
+                    future = self._pending.pop(message["id"], None)
+                    if future is not None:
+                        future.set_result(message)
+                elif "sessionId" in message:
+                    self._events.setdefault(message["sessionId"], queue.Queue()).put(message)
+        self._closed = True
+        for future in list(self._pending.values()):
+            future.set_exception(RuntimeError(f"Chromium exited ({self._stderr_tail()})"))
+
+    def _stderr_tail(self) -> str:
+        if self.process.poll() is None:
+            return "still running"
+        log = self._log.read_bytes() if self._log.is_file() else b""
+        tail = log.decode("utf8", "replace").strip().splitlines()[-3:]
+        return f"exit {self.process.returncode}: {' | '.join(tail)}"
+
+    def call(self, method: str, params: dict | None = None, session: str | None = None) -> dict:
+        """Send one DevTools command and wait for its result (RuntimeError on an error)."""
+        if self._closed:
+            raise RuntimeError(f"Chromium is not running ({self._stderr_tail()})")
+        future: Future = Future()
+        with self._lock:
+            number = next(self._ids)
+            self._pending[number] = future
+            message = {"id": number, "method": method, "params": params or {}}
+            if session is not None:
+                message["sessionId"] = session
+            self._out.write(json.dumps(message).encode("utf8") + b"\0")
+        answer = future.result(timeout=TIMEOUT_S)
+        if "error" in answer:
+            raise RuntimeError(f"{method}: {answer['error'].get('message', answer['error'])}")
+        return answer.get("result", {})
+
+    def wait_for(self, session: str, event: str) -> dict:
+        """The next ``event`` of the tab ``session`` (others are dropped)."""
+        events = self._events.setdefault(session, queue.Queue())
+        while True:
+            try:
+                message = events.get(timeout=TIMEOUT_S)
+            except queue.Empty:
+                raise RuntimeError(f"no {event} within {TIMEOUT_S} s") from None
+            if message.get("method") == event:
+                return message.get("params", {})
+
+    def render(self, url: str, screenshot: Path | None = None) -> str:
+        """Load ``url`` in a new tab and return its DOM once settled; optionally save a PNG."""
+        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         try:
-            out, err = proc.communicate(timeout=TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            raise RuntimeError(f"Chromium did not finish {url} within {TIMEOUT_S} s") from None
-    if proc.returncode != 0:
-        tail = err.decode("utf8", "replace").strip().splitlines()[-3:]
-        raise RuntimeError(f"Chromium exited {proc.returncode} on {url}: {' | '.join(tail)}")
-    return out.decode("utf8", "replace")
+            session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+            width, height = WINDOW
+            self.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height,
+                      "deviceScaleFactor": 1, "mobile": False}, session)
+            self.call("Page.enable", session=session)
+            navigation = self.call("Page.navigate", {"url": url}, session)
+            if navigation.get("errorText"):
+                raise RuntimeError(f"{url} did not load: {navigation['errorText']}")
+            self.wait_for(session, "Page.loadEventFired")
+            done = self.call("Runtime.evaluate", {"expression": SETTLE, "awaitPromise": True,
+                                                  "returnByValue": True}, session)
+            if "exceptionDetails" in done:
+                raise RuntimeError(f"{url}: {done['exceptionDetails'].get('text', 'script error')}")
+            if screenshot is not None:
+                png = self.call("Page.captureScreenshot", {"format": "png"}, session)["data"]
+                screenshot.write_bytes(base64.b64decode(png))
+            return done["result"]["value"]
+        finally:
+            self._events.pop(locals().get("session", ""), None)
+            if not self._closed:
+                self.call("Target.closeTarget", {"targetId": target})
+
+    def close(self) -> None:
+        """Ask Chromium to quit; kill its process group if it does not within 10 s."""
+        try:
+            if not self._closed:
+                self.call("Browser.close")
+            self.process.wait(timeout=10)
+        except (RuntimeError, TimeoutError, subprocess.TimeoutExpired):
+            pass
+        finally:
+            if self.process.poll() is None:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+            self._out.close()
+            self._reader.join(timeout=10)
+            self._in.close()
+            shutil.rmtree(self._profile, ignore_errors=True)
 
 
-def visible_text(dom: str) -> str:
-    """The page's text as a reader sees it: no scripts, styles, code or typeset maths."""
-    soup = BeautifulSoup(dom, "html.parser")
+def visible_text(soup: BeautifulSoup) -> str:
+    """The page's text as a reader sees it: no scripts, styles, code or typeset maths.
+
+    Takes those out of ``soup`` itself: call it last.
+    """
     for tag in soup.find_all(INVISIBLE):
         tag.decompose()
     for tag in soup.select(".tex2jax_ignore, .mathjax_ignore"):
@@ -150,18 +285,20 @@ def dom_problems(dom: str) -> list[str]:
     if not (soup.html and soup.html.get("lang")):
         problems.append("no lang attribute on <html> (screen readers need it)")
     problems += maths_problems(soup) + output_problems(soup)
-    raw = [marker for marker in RAW_TEX if marker in visible_text(dom)]
+    text = visible_text(soup)
+    raw = [marker for marker in RAW_TEX if marker in text]
     if raw:
         problems.append(f"raw TeX left in the text: {', '.join(raw)}")
     return problems
 
 
-def check_rendered(chromium: str, base_url: str, name: str) -> list[str]:
+def check_rendered(browser: Chromium, base_url: str, name: str,
+                   screenshot: Path | None = None) -> list[str]:
     """Render page ``name`` (relative to the site) and list its problems as ``name: message``."""
     try:
-        dom = run_chromium(chromium, base_url + name, "--dump-dom")
-    except RuntimeError as error:
-        return [f"{name}: {error}"]
+        dom = browser.render(base_url + name, screenshot=screenshot)
+    except (RuntimeError, TimeoutError) as error:
+        return [f"{name}: {error or f'no answer from Chromium within {TIMEOUT_S} s'}"]
     return [f"{name}: {problem}" for problem in dom_problems(dom)]
 
 
@@ -181,33 +318,28 @@ def screenshot_pages(site: Path, names: list[str]) -> list[str]:
     return list(dict.fromkeys(picks))
 
 
-def take_screenshots(chromium: str, base_url: str, names: list[str], out: Path) -> list[Path]:
-    """Save a ``WINDOW``-sized PNG of each page in ``names`` into ``out``; their paths."""
-    out.mkdir(parents=True, exist_ok=True)
-    shots = []
-    for name in names:
-        path = out / (name.removesuffix(".html").replace("/", "_") + ".png")
-        path.unlink(missing_ok=True)
-        run_chromium(chromium, base_url + name, f"--window-size={WINDOW}",
-                     f"--screenshot={path.resolve()}")
-        shots.append(path)
-    return shots
+def screenshot_path(out: Path, name: str) -> Path:
+    return out / (name.removesuffix(".html").replace("/", "_") + ".png")
 
 
-def check_in_browser(site: Path, chromium: str, names: list[str] | None = None,
+def check_in_browser(site: Path, browser: Chromium, names: list[str] | None = None,
                      screenshots: Path | None = None, jobs: int = 2) -> list[str]:
-    """Render ``names`` (default: every browsable page of ``site``) and list their problems.
+    """Render ``names`` (default: every browsable page of ``site``) in ``browser``, ``jobs`` tabs
+    at a time, and list their problems.
 
-    Also saves screenshots of a few of them into ``screenshots`` when given.
+    Also saves ``WINDOW``-sized screenshots of a few of them into ``screenshots`` when given.
     """
     site = Path(site)
     names = browsable(site) if names is None else names
+    shots = {}
+    if screenshots is not None:
+        screenshots.mkdir(parents=True, exist_ok=True)
+        shots = {name: screenshot_path(screenshots, name) for name in screenshot_pages(site, names)}
+        for path in shots.values():
+            path.unlink(missing_ok=True)
     with serve(site) as base_url, ThreadPoolExecutor(max_workers=jobs) as pool:
-        found = pool.map(lambda name: check_rendered(chromium, base_url, name), names)
-        problems = [problem for page in found for problem in page]
-        if screenshots is not None:
-            take_screenshots(chromium, base_url, screenshot_pages(site, names), screenshots)
-    return problems
+        found = pool.map(lambda name: check_rendered(browser, base_url, name, shots.get(name)), names)
+        return [problem for page in found for problem in page]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -215,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--site", default="_build/html", type=Path)
     parser.add_argument("--screenshots", default="_build/screenshots", type=Path,
                         help="folder for the PNGs; '' for none")
-    parser.add_argument("--jobs", default=2, type=int, help="Chromium runs at once")
+    parser.add_argument("--jobs", default=2, type=int, help="pages rendered at once")
     args = parser.parse_args(argv)
     chromium = find_chromium()
     if chromium is None:
@@ -223,7 +355,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     shots = args.screenshots if str(args.screenshots) not in ("", ".") else None
     problems = site_check.check_site(args.site)
-    problems += check_in_browser(args.site, chromium, screenshots=shots, jobs=args.jobs)
+    with Chromium(chromium) as browser:
+        problems += check_in_browser(args.site, browser, screenshots=shots, jobs=args.jobs)
     pages = len(browsable(args.site))
     print("\n".join(problems) or f"browser_check: {pages} pages rendered, no problems")
     return 1 if problems else 0

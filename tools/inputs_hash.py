@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
 """Fingerprint the inputs of the book's outputs that jupyter-cache cannot see.
 
-jupyter-cache re-executes a chapter only when its code changes; a chapter's outputs also
-depend on the data in ``data/`` and on the ``metarmc`` package. And when Sphinx re-reads a
-chapter whose code did not change (a prose edit, a new chapter, a config change), myst-nb
-1.4 serves the cached outputs to the HTML but writes the chapter's downloadable ``.ipynb``
-without them. So the hash also covers the chapters and the book's configuration: any change
-there re-executes the book, and only a build with nothing changed uses the cache. This
-prints one SHA-256 over every file under those paths (relative path and content;
-``__pycache__`` and ``*.pyc`` left out), so the Makefile can clear the execution cache.
+jupyter-cache re-executes a chapter only when its code (or kernel) changes; a chapter's outputs
+also depend on the data in ``data/``, on the ``metarmc`` package, on the pinned R reference
+values the methods course shows (``validation/metafor/``), on the pinned libraries
+(``requirements.txt``), on the execution settings (``_config.yml``) and on any other file under
+``book/`` a chapter might read. This prints one SHA-256 over every file under those paths
+(relative path and content; ``__pycache__`` and ``*.pyc`` left out), so the Makefile can clear
+the execution cache, and every chapter is run again, when one of them changes.
+
+The chapters themselves (``book/*.md``) are left out: jupyter-cache keys on their code, so a
+prose-only edit re-reads the chapter from the cache and a code edit re-executes that chapter
+alone. (myst-nb 1.4 writes a chapter served from the cache as a download notebook without
+outputs; ``tools/sphinx_executed_notebooks.py`` puts them back.)
 
     python tools/inputs_hash.py                    # print the hash
     python tools/inputs_hash.py --check FILE       # exit 0 if FILE holds the current hash, 1 if not
@@ -23,9 +27,10 @@ import hashlib
 import sys
 from pathlib import Path
 
-DEFAULT_PATHS = ("data", "metarmc", "book", "_config.yml", "_toc.yml", "references.bib")
+DEFAULT_PATHS = ("data", "metarmc", "book", "validation/metafor", "_config.yml", "requirements.txt")
 SKIP_DIRS = {"__pycache__"}
 SKIP_SUFFIXES = {".pyc", ".pyo"}
+SKIP_GLOBS = ("book/*.md",)  # the chapters: jupyter-cache sees their code
 
 
 def iter_files(root: Path, paths) -> list[Path]:
@@ -36,8 +41,9 @@ def iter_files(root: Path, paths) -> list[Path]:
             files.append(base)
             continue
         for p in base.rglob("*"):
-            if p.is_file() and not (SKIP_DIRS & set(p.relative_to(root).parts)) \
-                    and p.suffix not in SKIP_SUFFIXES:
+            rel = p.relative_to(root)
+            if p.is_file() and not (SKIP_DIRS & set(rel.parts)) and p.suffix not in SKIP_SUFFIXES \
+                    and not any(rel.match(glob) for glob in SKIP_GLOBS):
                 files.append(p)
     return sorted(set(files), key=lambda p: p.relative_to(root).as_posix())
 

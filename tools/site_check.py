@@ -26,7 +26,7 @@ import json
 import re
 import sys
 import xml.etree.ElementTree as ET
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -73,10 +73,18 @@ def site_pages(site: Path) -> list[Path]:
 
 
 def parse(path: Path) -> BeautifulSoup:
+    """The page at ``path``, parsed once per version of the file: shared, so never modify it."""
+    path = Path(path).resolve()
+    stat = path.stat()
+    return _parse(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=256)
+def _parse(path: Path, mtime_ns: int, size: int) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf8", errors="replace"), "html.parser")
 
 
-@lru_cache(maxsize=None)
+@cache
 def anchors(path: Path) -> frozenset[str]:
     """Every ``id`` in the page at ``path``, and every ``<a name>``."""
     soup = parse(path)

@@ -5,9 +5,26 @@
 """
 
 from .report import comparison_json, comparison_text
-from .rules import (FACT_COLUMNS, FACT_QUANTITIES, FLAG_COLUMNS, RULES, Flag, I2Rule, audit, audit_frame,
-                    check_ci_symmetry, check_ci_vs_p, check_counts, check_estimate_in_ci, check_grim_percent,
-                    check_model_rule, check_p_from_z, check_wording, check_z_from_ci, checked_facts)
+from .rules import (
+                    FACT_COLUMNS,
+                    FACT_QUANTITIES,
+                    FLAG_COLUMNS,
+                    RULES,
+                    Flag,
+                    I2Rule,
+                    audit,
+                    audit_frame,
+                    check_ci_symmetry,
+                    check_ci_vs_p,
+                    check_counts,
+                    check_estimate_in_ci,
+                    check_grim_percent,
+                    check_model_rule,
+                    check_p_from_z,
+                    check_wording,
+                    check_z_from_ci,
+                    checked_facts,
+)
 
 __all__ = ["FACT_COLUMNS", "FACT_QUANTITIES", "FLAG_COLUMNS", "RULES", "Flag", "I2Rule", "audit", "audit_frame",
            "check_ci_symmetry", "check_ci_vs_p", "check_counts", "check_estimate_in_ci", "check_grim_percent",

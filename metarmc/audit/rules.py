@@ -129,7 +129,7 @@ def _disjoint(a: tuple[float, float], b: tuple[float, float]) -> bool:
 Rule = Callable[..., list[Flag]]
 
 
-def _each_row(check: Callable[[PrintedResult, "I2Rule | None"], Flag | None]) -> Rule:
+def _each_row(check: Callable[[PrintedResult, I2Rule | None], Flag | None]) -> Rule:
     """Turn a check of one printed row into a rule over a whole table (facts unused)."""
 
     def rule(reported: pd.DataFrame, facts: pd.DataFrame | None = None, i2_rule: I2Rule | None = None) -> list[Flag]:

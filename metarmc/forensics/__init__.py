@@ -69,8 +69,16 @@ testing printed summaries for integer data that could have produced them).
 """
 
 from .matching import STATISTICS, compatible, compatible_pooled, contradiction
-from .reconstruct import (ANALYSIS_BUDGET, MAX_CANDIDATES, Reconstruction, hide, reconstruct, reconstruct_sets,
-                          reconstruct_tables, study_sets_for)
+from .reconstruct import (
+                          ANALYSIS_BUDGET,
+                          MAX_CANDIDATES,
+                          Reconstruction,
+                          hide,
+                          reconstruct,
+                          reconstruct_sets,
+                          reconstruct_tables,
+                          study_sets_for,
+)
 from .report import format_reconstruction, format_sets
 from .space import count_candidates
 from .study_sets import SUBGROUP_TYPE, Arms, StudySet, StudySets, fitted, fitting_study_sets

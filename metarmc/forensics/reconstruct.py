@@ -128,8 +128,9 @@ class Reconstruction:
         lines = []
         for i, arm in enumerate(self.unknown):
             (et0, nt0, ec0, nc0), (et1, nt1, ec1, nc1) = self.low[i], self.high[i]
-            lines.append(f"{arm.study} must have had {_dash(et0, et1)} events of {_dash(nt0, nt1)} in the {INTERVENTION} arm "
-                         f"and {_dash(ec0, ec1)} of {_dash(nc0, nc1)} in the control arm{hedge}")
+            lines.append(f"{arm.study} must have had {_dash(et0, et1)} events of {_dash(nt0, nt1)} "
+                         f"in the {INTERVENTION} arm and {_dash(ec0, ec1)} of {_dash(nc0, nc1)} "
+                         f"in the control arm{hedge}")
         return lines
 
     def __repr__(self) -> str:

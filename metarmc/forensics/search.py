@@ -136,7 +136,7 @@ class Found:
         if room > 0:
             self.kept.append(hits[:room].astype(np.int32))
 
-    def merge(self, other: "Found") -> "Found":
+    def merge(self, other: Found) -> Found:
         self.tested += other.tested
         self.count += other.count
         if other.low is None:

@@ -14,7 +14,6 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import signal
 
 from .study_sets import Arms, StudySet, fitted, hull
 
@@ -103,6 +102,8 @@ def _grids(configs, event_totals) -> list[Grid]:
 
 def approximate_count(unknown, n_t, n_c) -> float:
     """Number of candidate tables, by convolving each study's (arm sizes -> tables) counts (FFT)."""
+    from scipy import signal  # imported here: scipy.signal takes seconds to import, and only this needs it
+
     state = np.zeros((n_t + 1, n_c + 1))
     state[0, 0] = 1.0
     for arm in unknown:
@@ -191,7 +192,7 @@ class Space:
         return self.study_set.unknown
 
     @classmethod
-    def of(cls, study_set: StudySet, event_totals=None) -> "Space":
+    def of(cls, study_set: StudySet, event_totals=None) -> Space:
         arms = fitted(study_set.arms, study_set.n_t, study_set.n_c)
         if arms is None:
             raise ValueError(f"the study set's arm sizes cannot add up to {study_set.n_t}/{study_set.n_c}")

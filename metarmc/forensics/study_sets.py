@@ -64,7 +64,7 @@ class Arms:
         """Whether both arm sizes are fixed."""
         return self.total_t[0] == self.total_t[1] and self.total_c[0] == self.total_c[1]
 
-    def tightened(self) -> "Arms | None":
+    def tightened(self) -> Arms | None:
         """The same set with every bound attained, or None if the set is empty."""
         (t0, t1), (c0, c1), (n0, n1) = self.total_t, self.total_c, self.total
         for _ in range(3):
@@ -75,7 +75,7 @@ class Arms:
             return None
         return replace(self, total_t=(t0, t1), total_c=(c0, c1), total=(n0, n1))
 
-    def within(self, total_t, total_c, total) -> "Arms | None":
+    def within(self, total_t, total_c, total) -> Arms | None:
         """The intersection with the given ranges, tightened (None if empty)."""
         def meet(a, b):
             return max(a[0], b[0]), min(a[1], b[1])

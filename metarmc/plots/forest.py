@@ -28,9 +28,20 @@ from matplotlib.transforms import offset_copy
 from .. import formatting as fmt
 from ..results import MetaResult
 from ..schema import VALUE_COLUMNS, table_kind
-from .style import (ReviewFigure, FONT_SIZE, LINE_COLOUR, POOLED_COLOUR, PREDICTION_COLOUR, REFERENCE_COLOUR,
-                    SMALL_FONT_SIZE, STUDY_COLOUR, nice_ticks, padded_limits, style_effect_axis,
-                    text_width)
+from .style import (
+    FONT_SIZE,
+    LINE_COLOUR,
+    POOLED_COLOUR,
+    PREDICTION_COLOUR,
+    REFERENCE_COLOUR,
+    SMALL_FONT_SIZE,
+    STUDY_COLOUR,
+    ReviewFigure,
+    nice_ticks,
+    padded_limits,
+    style_effect_axis,
+    text_width,
+)
 
 #: Height of one text row, in inches.
 ROW_HEIGHT = 0.22

@@ -26,8 +26,16 @@ from ..pooling import pool_effects
 from ..results import MetaResult
 from ..schema import null_value
 from .forest import MEASURE_NAMES
-from .style import (ReviewFigure, LINE_COLOUR, POOLED_COLOUR, SMALL_FONT_SIZE, STUDY_COLOUR, nice_ticks,
-                    padded_limits, style_effect_axis)
+from .style import (
+    LINE_COLOUR,
+    POOLED_COLOUR,
+    SMALL_FONT_SIZE,
+    STUDY_COLOUR,
+    ReviewFigure,
+    nice_ticks,
+    padded_limits,
+    style_effect_axis,
+)
 
 #: The contours of a contour-enhanced funnel: two-sided P values of a study's own test of no
 #: effect, and the grey of the region beyond each (white where P > 0.10).

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..subset_analysis import gosh
 from ..results import MetaResult
+from ..subset_analysis import gosh
 from .forest import MEASURE_NAMES
 from .style import (
     POOLED_COLOUR,

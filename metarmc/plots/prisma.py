@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 from ..data import FLOW_STEPS
-from .style import ReviewFigure, FILL_COLOUR, FONT_SIZE, LINE_COLOUR, OKABE_ITO, text_width
+from .style import FILL_COLOUR, FONT_SIZE, LINE_COLOUR, OKABE_ITO, ReviewFigure, text_width
 
 #: Geometry in inches: the phase band, the main and the side column, a line of text.
 PHASE_WIDTH = 0.35
@@ -202,4 +202,106 @@ def prisma_flow(prisma: pd.DataFrame, ax=None) -> Figure:
                  phase.side, phase.side_align)
             _arrow(ax, (main[1], middle), (SIDE_LEFT, middle))
         previous, top = main, top - row_height - ROW_GAP
+    return ax.figure
+
+
+# ------------------------------------------------------------------------- living review: the update layout (issue 15)
+
+#: Geometry of the update layout (inches): previous-version column, then main and side columns.
+PREVIOUS_LEFT, PREVIOUS_WIDTH = 0.6, 2.5
+UPDATE_MAIN_LEFT, UPDATE_MAIN_WIDTH = 3.5, 3.0
+UPDATE_SIDE_LEFT, UPDATE_SIDE_WIDTH = 7.0, 3.2
+
+
+def _n(label: str, count: int) -> str:
+    return f"{label} {_count(count)}"
+
+
+def update_phases(flow) -> list[tuple[str, list[tuple[str, str | None]]]]:
+    """The update diagram's text: per phase, its rows of (main box, side box or None)."""
+    sources = [f"{name} {_count(n)}" for name, n in flow.named().items()]
+    identified = (_box_text(_n("Records identified from databases", sum(flow.databases.values())) + "; "
+                            + _n("registers", sum(flow.registers.values())) + ":", UPDATE_MAIN_WIDTH)
+                  + ("\n" + _bullets(sources, UPDATE_MAIN_WIDTH) if sources else ""))
+    screened_side = _n("Records excluded", flow.excluded)
+    if flow.awaiting:
+        screened_side += "\n" + _n("Records awaiting a decision", flow.awaiting)
+    reasons = [f"{reason} {_count(n)}" for reason, n in flow.reasons.items()]
+    excluded_reports = _box_text(_n("Reports excluded", sum(flow.reasons.values())) + (":" if reasons else ""),
+                                 UPDATE_SIDE_WIDTH) + ("\n" + _bullets(reasons, UPDATE_SIDE_WIDTH) if reasons else "")
+    return [
+        ("Identification", [(identified, _box_text(_n("Duplicate records removed before screening",
+                                                        flow.duplicates), UPDATE_SIDE_WIDTH))]),
+        ("Screening", [
+            (_box_text(_n("Records screened", flow.screened), UPDATE_MAIN_WIDTH),
+             "\n".join(_box_text(line, UPDATE_SIDE_WIDTH) for line in screened_side.split("\n"))),
+            (_box_text(_n("Reports sought for retrieval", flow.sought), UPDATE_MAIN_WIDTH),
+             _box_text(_n("Reports not retrieved", flow.not_retrieved), UPDATE_SIDE_WIDTH)),
+            (_box_text(_n("Reports assessed for eligibility", flow.assessed), UPDATE_MAIN_WIDTH), excluded_reports),
+        ]),
+        ("Included", [
+            (_box_text(_n("New studies included in review", flow.new_studies) + "\n"
+                       + _n("Reports of new included studies", flow.new_reports), UPDATE_MAIN_WIDTH), None),
+            (_box_text(_n("Total studies included in review", flow.total_studies), UPDATE_MAIN_WIDTH), None),
+        ]),
+    ]
+
+
+def prisma_update_flow(flow, ax=None) -> Figure:
+    """The PRISMA 2020 flow diagram of an updated review (previous studies, new records, total).
+
+    Parameters
+    ----------
+    flow : metarmc.living.UpdateFlow
+        The update's counts (:func:`metarmc.living.update_flow`, from the screening log).
+    ax : Axes, optional
+        Draw into this axes (x and y in inches); by default a new figure of the right height.
+
+    Returns
+    -------
+    Figure
+
+    Notes
+    -----
+    The layout of Figure 1's template "for updated systematic reviews which included searches
+    of databases and registers only" (Page et al. 2021): the previous version's studies on the
+    left, joining the new studies in the total; records awaiting a decision, which the template
+    leaves out, are shown under the exclusions so that every record is accounted for.
+    """
+    phases_ = update_phases(flow)
+    rows = [(name, main, side) for name, items in phases_ for main, side in items]
+    heights = [max(_box_height(main), _box_height(side)) for _, main, side in rows]
+    previous_text = _box_text(_n("Studies included in previous version of review", flow.previous_studies),
+                              PREVIOUS_WIDTH)
+    width = UPDATE_SIDE_LEFT + UPDATE_SIDE_WIDTH + MARGIN
+    height = sum(heights) + ROW_GAP * (len(rows) - 1) + 2 * MARGIN
+    if ax is None:
+        ax = ReviewFigure(figsize=(width, height)).add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
+    ax.set_axis_off()
+    top, previous_main, middles, previous_box = height - MARGIN, None, [], None
+    centre = UPDATE_MAIN_LEFT + UPDATE_MAIN_WIDTH / 2
+    for (name, main, side), row_height in zip(rows, heights):
+        middle = top - row_height / 2
+        box = _box(ax, UPDATE_MAIN_LEFT, UPDATE_MAIN_WIDTH, middle + _box_height(main) / 2, _box_height(main), main,
+                   "left" if "\u2022" in main else "center")
+        if previous_main is not None:
+            _arrow(ax, (centre, previous_main[3]), (centre, box[2]))
+        if side is not None:
+            _box(ax, UPDATE_SIDE_LEFT, UPDATE_SIDE_WIDTH, middle + _box_height(side) / 2, _box_height(side), side,
+                 "left")
+            _arrow(ax, (box[1], middle), (UPDATE_SIDE_LEFT, middle))
+        if previous_box is None:
+            previous_box = _box(ax, PREVIOUS_LEFT, PREVIOUS_WIDTH, middle + _box_height(previous_text) / 2,
+                                _box_height(previous_text), previous_text)
+        middles.append((name, top, top - row_height, middle))
+        previous_main, top = box, top - row_height - ROW_GAP
+    for name in dict.fromkeys(n for n, *_ in middles):
+        spans = [(t, b) for n, t, b, _ in middles if n == name]
+        _phase_band(ax, name, spans[0][0], spans[-1][1])
+    total_middle = middles[-1][3]
+    x = PREVIOUS_LEFT + PREVIOUS_WIDTH / 2
+    ax.plot([x, x], [previous_box[3], total_middle], color=LINE_COLOUR, lw=1)
+    _arrow(ax, (x, total_middle), (UPDATE_MAIN_LEFT, total_middle))
     return ax.figure

@@ -23,7 +23,7 @@ from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 
 from ..data import JUDGMENTS, ROB_DOMAINS
-from .style import ReviewFigure, FONT_SIZE, JUDGMENT_STYLE, LINE_COLOUR, SMALL_FONT_SIZE, SYMBOL_COLOUR, text_width
+from .style import FONT_SIZE, JUDGMENT_STYLE, LINE_COLOUR, SMALL_FONT_SIZE, SYMBOL_COLOUR, ReviewFigure, text_width
 
 #: The RoB 1 domains' names (Higgins et al. 2011), keyed and ordered as ROB_DOMAINS.
 ROB_DOMAIN_NAMES = {

@@ -7,7 +7,7 @@ from matplotlib.figure import Figure
 
 from ..distributions import Z_95
 from ..sequential import TSAResult, boundary_curve
-from .style import ReviewFigure, FONT_SIZE, LINE_COLOUR, OKABE_ITO, SMALL_FONT_SIZE, STUDY_COLOUR
+from .style import FONT_SIZE, LINE_COLOUR, OKABE_ITO, SMALL_FONT_SIZE, STUDY_COLOUR, ReviewFigure
 
 BOUNDARY_COLOUR = OKABE_ITO["vermillion"]
 FUTILITY_COLOUR = OKABE_ITO["bluish_green"]

@@ -13,15 +13,15 @@ McGuinness LA, Higgins JPT (2021). Risk-of-bias VISualization (robvis). Res Synt
 
 from __future__ import annotations
 
+import io
 import math
 from typing import NamedTuple
-
-import io
 
 import numpy as np
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+
 
 class ReviewFigure(Figure):
     """A matplotlib Figure that shows itself in a notebook as a PNG, without pyplot.

@@ -19,18 +19,32 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..formatting import effect, studies_text
-from ..grade import (I2_SERIOUS, I2_VERY_SERIOUS, MIN_STUDIES_EGGER, NOT_ASSESSED, ROB_DOMAINS, OutcomeFindings,
-                     Rating, SummaryOfFindings,
-                     certainty, rate_imprecision, rate_inconsistency, rate_indirectness, rate_publication_bias,
-                     rate_risk_of_bias, starting_level)
 from ..bias import egger_test
+from ..formatting import effect, studies_text
+from ..grade import (
+    I2_SERIOUS,
+    I2_VERY_SERIOUS,
+    MIN_STUDIES_EGGER,
+    NOT_ASSESSED,
+    ROB_DOMAINS,
+    OutcomeFindings,
+    Rating,
+    SummaryOfFindings,
+    certainty,
+    rate_imprecision,
+    rate_inconsistency,
+    rate_indirectness,
+    rate_publication_bias,
+    rate_risk_of_bias,
+    starting_level,
+)
 from ..measures import control_risk
 from ..schema import participants
 from .information import PLAN_TSA, planned_information_size, undesirable_control_risk
 from .paper import reproduce
 from .plan import PLAN, assumed_risks, primary_result, primary_table
-from .registry import CONTROL, INTERVENTION, SUMMARY_ORDER, outcome as registry_outcome
+from .registry import CONTROL, INTERVENTION, SUMMARY_ORDER
+from .registry import outcome as registry_outcome
 
 #: Indirectness: each ground, the study column it reads and the values that make a study indirect.
 INDIRECT = {"population RIF": ("rm_type", ("RIF",)), "no placebo control": ("placebo_controlled", ("no",))}
@@ -151,6 +165,10 @@ def missing_evidence(review, outcome: str) -> tuple[float, str]:
     return share, ", ".join(missing["label"])
 
 
+#: The note of a row whose only result is the paper's printed one.
+PRINTED_ONLY = "the paper's printed result only; no trial's data could be traced"
+
+
 def rate_printed_only(review, outcome: str) -> OutcomeFindings:
     """A row for an outcome whose only result is the paper's printed one (no trial has traceable data).
 
@@ -184,7 +202,7 @@ def rate_printed_only(review, outcome: str) -> OutcomeFindings:
         ci_low=low, ci_high=high, control_risk=None, start="low",
         start_reason="the studies pooled are not named, so the result cannot be shown to be randomised evidence: "
                      "start low", ratings=ratings, certainty=certainty("low", (r.downgrade for r in ratings)),
-        note="the paper's printed result only; no trial's data could be traced",
+        note=PRINTED_ONLY,
         comment=f"As printed by the paper; not reproducible from traceable data.{zero}")
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from ..measures import control_risk
 from ..sequential import TSAResult, tsa
 from .assumptions import EGERUP_2015
-from .plan import PLAN, primary_table
+from .plan import primary_table
 from .registry import OUTCOMES
 
 #: The plan's assumptions: a 20% relative risk reduction of the undesirable event (Egerup et al.'s

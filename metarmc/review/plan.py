@@ -72,6 +72,15 @@ class AnalysisPlan:
         """Whether a study (a mapping with the :attr:`body` columns) belongs to the primary body."""
         return all(study.get(column) in allowed for column, allowed in self.body.items())
 
+    @property
+    def body_words(self) -> str:
+        """The primary body in words, from :attr:`body` (e.g. ``randomised, placebo-controlled trials``).
+
+        Each design column restricted to ``"yes"`` gives its adjective (:data:`DESIGN_WORDS`).
+        """
+        words = [DESIGN_WORDS[column] for column, allowed in self.body.items() if tuple(allowed) == ("yes",)]
+        return f"{', '.join(words)} trials"
+
     def body_mask(self, table: pd.DataFrame) -> np.ndarray:
         """Which rows of a study table belong to the primary body of evidence."""
         keep = np.ones(len(table), bool)
@@ -79,6 +88,9 @@ class AnalysisPlan:
             keep &= table[column].isin(allowed).to_numpy()
         return keep
 
+
+#: The adjective of each design column, when the plan keeps only its "yes" studies.
+DESIGN_WORDS = {"randomised": "randomised", "placebo_controlled": "placebo-controlled"}
 
 PLAN = AnalysisPlan(
     body={"randomised": ("yes",), "placebo_controlled": ("yes",),
