@@ -49,7 +49,7 @@ from .regression import MetaRegression, meta_regression
 from .results import MetaResult
 from .review.assumptions import EGERUP_2015
 from .review.audit import audit_flags, reproduced_vs_reported
-from .review.findings import complement_of, summary_of_findings
+from .review.findings import complement_clause, complement_of, complement_table, summary_of_findings
 from .review.information import plan_tsa, planned_information_size, tsa_grid, tsa_verdict
 from .review.paper import (
                            I2_RULE,
@@ -98,5 +98,6 @@ __all__ = [
     "as_the_paper_did", "risk_of_bias", "risk_of_bias_totals", "audit_flags", "reproduced_vs_reported",
     "summary_of_findings", "standard_scenarios", "fitting_study_sets", "reconstruct",
     "PLAN", "primary_table", "other_body_table", "primary_result", "sensitivity_analyses", "with_adjusted_estimates",
-    "plan_tsa",    "planned_information_size", "tsa_grid", "tsa_verdict", "complement_of",
+    "plan_tsa", "planned_information_size", "tsa_grid", "tsa_verdict", "complement_of", "complement_clause",
+    "complement_table",
 ]

@@ -29,10 +29,18 @@ __all__ = [
     "DESIGN_COLUMNS",
     "FILES",
     "FLOW_STEPS",
+    "HARM_UNITS",
     "JUDGMENTS",
+    "LAY_SOURCE_TYPES",
     "OUTCOMES",
+    "OVERLAP_CERTAINTIES",
+    "OWN_REPORT_TYPES",
     "ROB_DOMAINS",
+    "SECONDARY_SOURCE_TYPES",
+    "SOURCE_TYPES",
     "STATUSES",
+    "STATUS_REASONS",
+    "STUDY_FACT_QUANTITIES",
     "Column",
     "DataError",
     "DATE",
@@ -46,6 +54,7 @@ __all__ = [
     "Review",
     "find_data_dir",
     "load",
+    "source_kinds",
     "validate",
 ]
 
@@ -126,8 +135,23 @@ ALL_VALUES = tuple(column for columns in VALUE_COLUMNS.values() for column in co
 """Every value column of ``outcomes.csv`` (:data:`metarmc.schema.VALUE_COLUMNS`)."""
 
 DENOMINATORS = ("itt", "pregnant", "clinical_pregnancy", "per_protocol", "liveborn")
-STATUSES = ("extracted", "not_reported", "not_found")
+STATUSES = ("extracted", "not_reported", "not_found", "not_applicable")
+STATUS_REASONS: Mapping[str, str] = {
+    "not_reported": "the report does not give it",
+    "not_found": "no report giving it could be reached or read in full",
+    "not_applicable": "the outcome does not apply to the study's population",
+}
+"""Why a row of ``outcomes.csv`` has no values, in a reader's words, for each status but ``extracted``."""
 DERIVATIONS = ("reported", "derived_from_percent", "derived_from_arms", "secondary_source")
+SOURCE_TYPES = ("full_text", "abstract", "conference_abstract", "registry", "companion_report", "other_review",
+                "lay_summary")
+"""The kinds of document a number can be read from (``source_type``; several are joined by ``;``)."""
+OWN_REPORT_TYPES = ("full_text", "abstract", "conference_abstract", "registry")
+"""The study's own report or its registry record."""
+SECONDARY_SOURCE_TYPES = ("companion_report", "other_review")
+"""Another report of the same participants, or another review's table."""
+LAY_SOURCE_TYPES = ("lay_summary",)
+"""A summary for the public (press release, newspaper, clinic web page)."""
 ROB_DOMAINS = (
     "random_sequence",
     "allocation_concealment",
@@ -137,15 +161,47 @@ ROB_DOMAINS = (
     "selective_reporting",
     "other_bias",
 )
-JUDGMENTS = ("low", "unclear", "high")
+JUDGMENTS = ("low", "unclear", "high", "not_obtained")
+"""RoB 1's three judgments, and ``not_obtained``: no text we read reports on the domain."""
 FLOW_STEPS = ("identified", "excluded_screening", "full_text", "excluded_full_text", "included")
 PRISMA_STEPS = (*FLOW_STEPS, "reason_full_text", "database")
 YES_NO = ("yes", "no")
 YES_NO_UNCLEAR = ("yes", "no", "unclear")
 RM_TYPES = ("primary", "secondary", "mixed", "RIF", "unclear")
+HARM_UNITS = ("women", "neonates")
+OVERLAP_CERTAINTIES = ("stated", "probable", "possible")
 
-DESIGN_COLUMNS = ("design", "randomised", "placebo_controlled", "rm_type")
+DESIGN_COLUMNS = ("design", "randomised", "placebo_controlled", "control_infusion", "rm_type")
 """Study columns that :meth:`Review.binary` and :meth:`Review.continuous` carry along."""
+
+
+def source_kinds(source_type: str) -> tuple[str, ...]:
+    """The kinds of document of a ``source_type`` cell (``"abstract;other_review"`` -> two kinds).
+
+    Examples
+    --------
+    >>> source_kinds("abstract;other_review")
+    ('abstract', 'other_review')
+    """
+    return tuple(source_type.split(";")) if source_type else ()
+
+
+def _source_type_list(raw: str) -> str | None:
+    kinds = source_kinds(raw)
+    return raw if all(kind in SOURCE_TYPES for kind in kinds) and len(set(kinds)) == len(kinds) else None
+
+
+def _percent_text(raw: str) -> str | None:
+    value = _number(raw)
+    return raw if value is not None and 0 <= value <= 100 else None
+
+
+SOURCE_TYPE_LIST = Kind(f"one or more of {', '.join(SOURCE_TYPES)}, each once, joined by ';' (no spaces)",
+                        "str", _source_type_list)
+PERCENT_TEXT = Kind("a percentage between 0 and 100, as printed", "str", _percent_text)
+STUDY_FACT_QUANTITIES: Mapping[str, Kind] = {"percent_t": PERCENT_TEXT, "percent_c": PERCENT_TEXT, "n": SIZE}
+"""What a ``study_facts.csv`` row may state (arm percentages, the participants they are of) and its kind."""
+ARM_PERCENTS = ("percent_t", "percent_c")
 
 # --------------------------------------------------------------------------- file specs
 
@@ -215,6 +271,8 @@ FILES: Mapping[str, FileSpec] = {
             "randomised": Column(required=True, choices=YES_NO_UNCLEAR),
             "control": Column(),
             "placebo_controlled": Column(required=True, choices=YES_NO_UNCLEAR),
+            "control_infusion": Column(required=True, choices=YES_NO_UNCLEAR),
+            "control_infusion_support": _REQUIRED,
             "population": Column(),
             "rm_type": Column(required=True, choices=RM_TYPES),
             "ivig_regimen": Column(),
@@ -248,6 +306,7 @@ FILES: Mapping[str, FileSpec] = {
             "n_c": Column(SIZE),
             "status": Column(required=True, choices=STATUSES),
             "derivation": Column(choices=DERIVATIONS),
+            "source_type": Column(SOURCE_TYPE_LIST),
             "source": Column(),
             "quote": Column(),
             "notes": Column(),
@@ -326,10 +385,51 @@ FILES: Mapping[str, FileSpec] = {
             "ci_high": Column(NUMBER, required=True),
             "adjusted_for": _REQUIRED,
             "source": _REQUIRED,
+            "source_type": Column(SOURCE_TYPE_LIST, required=True),
             "quote": _REQUIRED,
             "notes": Column(),
         },
         key=("study_id", "outcome", "measure"),
+    ),
+    "study_facts": FileSpec(
+        {
+            "study_id": Column(STUDY_ID, required=True),
+            "outcome": Column(required=True, choices=tuple(OUTCOMES)),
+            "denominator": Column(required=True, choices=DENOMINATORS),
+            "quantity": Column(required=True, choices=tuple(STUDY_FACT_QUANTITIES)),
+            "value": _REQUIRED,  # kept as printed text (its decimals matter), checked by quantity
+            "source": _REQUIRED,
+            "source_type": Column(SOURCE_TYPE_LIST, required=True),
+            "quote": _REQUIRED,
+        },
+        key=("study_id", "outcome", "denominator", "quantity"),
+    ),
+    "harms": FileSpec(
+        {
+            "study_id": Column(STUDY_ID, required=True),
+            "event": _REQUIRED,
+            "unit": Column(required=True, choices=HARM_UNITS),
+            "events_t": _COUNT,
+            "total_t": _COUNT,
+            "events_c": _COUNT,
+            "total_c": _COUNT,
+            "description": _REQUIRED,
+            "source": _REQUIRED,
+            "source_type": Column(SOURCE_TYPE_LIST, required=True),
+            "quote": _REQUIRED,
+        },
+        key=("study_id", "event"),
+    ),
+    "overlaps": FileSpec(
+        {
+            "study_id": Column(STUDY_ID, required=True),
+            "other_study_id": Column(STUDY_ID, required=True),
+            "overlap": _REQUIRED,
+            "certainty": Column(required=True, choices=OVERLAP_CERTAINTIES),
+            "source": _REQUIRED,
+            "quote": _REQUIRED,
+        },
+        key=("study_id", "other_study_id"),
     ),
 }
 """Every data file (``<name>.csv``) and its columns, as ``data/README.md`` defines them."""
@@ -631,24 +731,24 @@ def _status_messages(row: dict[str, str], kind: str) -> Iterator[tuple[str, str]
         for name in own:
             if not row[name]:
                 yield name, f"{name} is required when status is extracted ({needs}); found an empty cell"
-        if row.get("derivation") == "":
-            expected = FILES["outcomes"].columns["derivation"].expected
-            yield "derivation", (f"derivation is required when status is extracted ({expected}); "
-                                 "found an empty cell")
+        for name in ("derivation", "source_type"):
+            if row.get(name) == "":
+                expected = FILES["outcomes"].columns[name].expected
+                yield name, f"{name} is required when status is extracted ({expected}); found an empty cell"
     elif status in STATUSES:
         for name in own:
             if row[name]:
                 yield name, f"{name} must be empty when status is {status}; found {row[name]!r}"
 
 
-def _events_messages(row: dict[str, str]) -> Iterator[tuple[str, str]]:
+def _events_messages(row: dict[str, str], file: str = "outcomes") -> Iterator[tuple[str, str]]:
     """Report arms with more events than patients."""
     for arm in "tc":
         events_name, total_name = f"events_{arm}", f"total_{arm}"
         if not {events_name, total_name} <= row.keys():
             continue
-        events = _value("outcomes", events_name, row[events_name])
-        total = _value("outcomes", total_name, row[total_name])
+        events = _value(file, events_name, row[events_name])
+        total = _value(file, total_name, row[total_name])
         if events is not None and total is not None and events > total:
             yield events_name, (f"{events_name} must be an integer between 0 and {total_name} ({total}); "
                                 f"found {events}")
@@ -683,15 +783,15 @@ def _main_problems(table: _Table) -> Iterator[Problem]:
             )
 
 
-def _unknown_study_problems(table: _Table, studies: _Table | None) -> Iterator[Problem]:
-    """Report rows whose study_id is not a key of studies.csv."""
-    if studies is None or not studies.has("study_id") or not table.has("study_id"):
+def _unknown_study_problems(table: _Table, studies: _Table | None, column: str = "study_id") -> Iterator[Problem]:
+    """Report rows whose ``column`` (a study_id) is not a key of studies.csv."""
+    if studies is None or not studies.has("study_id") or not table.has(column):
         return
     known = set(studies.column("study_id"))
     for number, row in table.rows:
-        if row["study_id"] and row["study_id"] not in known:
-            message = f"study_id must be a study_id of studies.csv; found {row['study_id']!r}"
-            yield Problem(table.file, number, "study_id", message)
+        if row[column] and row[column] not in known:
+            message = f"{column} must be a study_id of studies.csv; found {row[column]!r}"
+            yield Problem(table.file, number, column, message)
 
 
 # --------------------------------------------------------------------------- other files
@@ -772,6 +872,59 @@ def _flow_sum_problem(
         )
 
 
+def _study_fact_problems(table: _Table) -> Iterator[Problem]:
+    """Check each value against its quantity; require both arms' percentages, never one alone."""
+    if not table.has("study_id", "outcome", "denominator", "quantity", "value"):
+        return
+    groups: dict[tuple[str, str, str], dict[str, int]] = defaultdict(dict)
+    for number, row in table.rows:
+        kind = STUDY_FACT_QUANTITIES.get(row["quantity"])
+        if kind is not None and row["value"] and kind.value(row["value"]) is None:
+            message = f"value of a {row['quantity']} must be {kind.description}; found {row['value']!r}"
+            yield Problem(table.file, number, "value", message)
+        groups[row["study_id"], row["outcome"], row["denominator"]].setdefault(row["quantity"], number)
+    for (study, outcome, denominator), quantities in groups.items():
+        given = [q for q in ARM_PERCENTS if q in quantities]
+        if len(given) == 1:
+            other = next(q for q in ARM_PERCENTS if q not in quantities)
+            message = (f"expected {other} beside {given[0]} for {study} x {outcome} x {denominator} "
+                       "(a percentage is checked with the other arm's); found none")
+            yield Problem(table.file, quantities[given[0]], "quantity", message)
+
+
+def _harm_problems(table: _Table) -> Iterator[Problem]:
+    """Report arms with more events than patients, and a total given without its events."""
+    for number, row in table.rows:
+        for column, message in _events_messages(row, "harms"):
+            yield Problem(table.file, number, column, message)
+        for arm in "tc":
+            if row.get(f"total_{arm}") and row.get(f"events_{arm}") == "":
+                message = (f"events_{arm} is required when total_{arm} is given ({COUNT.description}); "
+                           "found an empty cell")
+                yield Problem(table.file, number, f"events_{arm}", message)
+
+
+def _overlap_problems(table: _Table) -> Iterator[Problem]:
+    """Report a study paired with itself, and a pair listed again in the other order."""
+    if not table.has("study_id", "other_study_id"):
+        return
+    first: dict[frozenset[str], tuple[int, str]] = {}
+    for number, row in table.rows:
+        study, other = row["study_id"], row["other_study_id"]
+        pair = frozenset((study, other))
+        if not (study and other):
+            continue
+        if study == other:
+            message = f"other_study_id must be another study than study_id; found {other!r} in both"
+            yield Problem(table.file, number, "other_study_id", message)
+        elif pair not in first:
+            first[pair] = (number, study)
+        elif first[pair][1] != study:  # the same order repeated is the key rule's problem
+            message = (f"expected each pair of studies once, in either order; found ({study}, {other}) again, "
+                       f"first on row {first[pair][0]}")
+            yield Problem(table.file, number, "other_study_id", message)
+
+
 # --------------------------------------------------------------------------- validate
 
 
@@ -782,23 +935,25 @@ def _problems(tables: Mapping[str, _Table | None]) -> list[Problem]:
         if table is not None:
             problems += _cell_problems(table, FILES[name])
             problems += _key_problems(table, FILES[name])
-    studies, outcomes, rob, prisma = (
-        tables[name] for name in ["studies", "outcomes", "risk_of_bias", "prisma"]
-    )
-    if outcomes is not None:
-        problems += _outcome_row_problems(outcomes)
-        problems += _main_problems(outcomes)
-        problems += _unknown_study_problems(outcomes, studies)
-    if tables.get("estimates") is not None:
-        problems += _unknown_study_problems(tables["estimates"], studies)
-        problems += _interval_problems(tables["estimates"])
-    if rob is not None:
-        problems += _unknown_study_problems(rob, studies)
-        problems += _missing_domain_problems(rob, studies)
-    if prisma is not None:
-        problems += _prisma_problems(prisma)
-    if tables.get("screening") is not None:  # living review (issue 15)
-        problems += _screening_problems(tables["screening"], studies)
+    studies = tables["studies"]
+
+    def known(column: str = "study_id") -> Callable[[_Table], Iterator[Problem]]:
+        return lambda table: _unknown_study_problems(table, studies, column)
+
+    checks: dict[str, tuple[Callable[[_Table], Iterator[Problem]], ...]] = {
+        "outcomes": (_outcome_row_problems, _main_problems, known()),
+        "risk_of_bias": (known(), lambda rob: _missing_domain_problems(rob, studies)),
+        "prisma": (_prisma_problems,),
+        "estimates": (known(), _interval_problems),
+        "study_facts": (known(), _study_fact_problems),
+        "harms": (known(), _harm_problems),
+        "overlaps": (known(), known("other_study_id"), _overlap_problems),
+        "screening": (lambda log: _screening_problems(log, studies),),  # living review (issue 15)
+    }
+    for name, table_checks in checks.items():
+        if tables.get(name) is not None:
+            for check in table_checks:
+                problems += check(tables[name])
     return problems
 
 
@@ -907,6 +1062,9 @@ class Review:
     reported: pd.DataFrame
     reported_facts: pd.DataFrame
     estimates: pd.DataFrame
+    study_facts: pd.DataFrame
+    harms: pd.DataFrame
+    overlaps: pd.DataFrame
     screening: pd.DataFrame  # living review (issue 15)
     data_dir: Path
 
@@ -927,8 +1085,10 @@ class Review:
         DataFrame
             Columns ``study`` (the paper's label), ``study_id``, ``year``, ``events_t``,
             ``total_t``, ``events_c``, ``total_c`` (all ``int64``), then ``denominator``,
-            ``main``, ``derivation`` and the :data:`DESIGN_COLUMNS`; only rows with status
-            ``extracted``; ordered by study label as RevMan orders studies.
+            ``main``, ``derivation`` (how the numbers were obtained), ``source_type`` (the kinds
+            of document they were read from, :func:`source_kinds`) and the :data:`DESIGN_COLUMNS`;
+            only rows with status ``extracted``; ordered by study label as RevMan orders studies.
+            :meth:`provenance` says which rows are derived or come from a lay or secondary source.
         """
         return self._extracted(outcome, "binary", main_only, denominator)
 
@@ -958,13 +1118,91 @@ class Review:
         DataFrame
             The rows of ``outcome`` whose status is not ``extracted``, for every study with
             no ``main=yes`` extracted row: columns ``study``, ``study_id``, ``denominator``,
-            ``main``, ``status``, ``source``, ``notes``; ordered by study label.
+            ``main``, ``status`` (``not_reported``, ``not_found``, ``not_applicable``; in words
+            :data:`STATUS_REASONS`), ``source``, ``notes``; ordered by study label.
         """
         rows = self.rows(outcome)
         used = rows.loc[(rows["status"] == "extracted") & (rows["main"] == "yes"), "study_id"]
         rows = rows[(rows["status"] != "extracted") & ~rows["study_id"].isin(used)]
         columns = ["study", "study_id", "denominator", "main", "status", "source", "notes"]
         return self._by_label(rows)[columns]
+
+    def provenance(self, outcome: str | None = None) -> pd.DataFrame:
+        """Where each extracted number comes from, and how directly.
+
+        Parameters
+        ----------
+        outcome : str, optional
+            Keep the rows of this outcome of :data:`OUTCOMES`; default every outcome.
+
+        Returns
+        -------
+        DataFrame
+            One row per extracted row of ``outcomes.csv`` (file order): ``study``, ``study_id``,
+            ``outcome``, ``denominator``, ``main``, ``derivation``, ``source_type``, then booleans
+            ``derived`` (``derivation`` is not ``reported``: counts computed from percentages or
+            other arms, or taken from another review), ``secondary_source`` (read at least in part
+            from a :data:`SECONDARY_SOURCE_TYPES` document), ``lay_source`` (at least in part from
+            a :data:`LAY_SOURCE_TYPES` one) and ``own_report_only`` (every number read from the
+            study's own report or registry record, :data:`OWN_REPORT_TYPES`).
+
+        Examples
+        --------
+        >>> review = load()  # doctest: +SKIP
+        >>> direct = review.provenance("live_birth").query("not derived and own_report_only")  # doctest: +SKIP
+        """
+        rows = self.outcomes[self.outcomes["status"] == "extracted"]
+        if outcome is not None:
+            rows = rows[rows["outcome"] == self._known(outcome)]
+        kinds = rows["source_type"].map(source_kinds)
+        labels = self.studies.set_index("study_id")["label"]
+        table = rows.assign(study=rows["study_id"].map(labels))[
+            ["study", "study_id", "outcome", "denominator", "main", "derivation", "source_type"]]
+        return table.assign(
+            derived=(rows["derivation"] != "reported").to_numpy(),
+            secondary_source=kinds.map(lambda k: bool(set(k) & set(SECONDARY_SOURCE_TYPES))).to_numpy(bool),
+            lay_source=kinds.map(lambda k: bool(set(k) & set(LAY_SOURCE_TYPES))).to_numpy(bool),
+            own_report_only=kinds.map(lambda k: set(k) <= set(OWN_REPORT_TYPES)).to_numpy(bool),
+        ).reset_index(drop=True)
+
+    def safety_signals(self) -> pd.DataFrame:
+        """Every safety signal of ``harms.csv`` with its study's label and whether its control arm had an infusion.
+
+        Returns
+        -------
+        DataFrame
+            ``study`` then the columns of ``harms.csv``, then ``control`` and
+            ``control_infusion`` (``yes``: the control arm received a placebo infusion; ``no``:
+            untreated controls, so infusion reactions are structurally absent there;
+            ``unclear``), in file order.
+        """
+        studies = self.studies.set_index("study_id")
+        signals = self.harms.assign(study=self.harms["study_id"].map(studies["label"]),
+                                    control=self.harms["study_id"].map(studies["control"]),
+                                    control_infusion=self.harms["study_id"].map(studies["control_infusion"]))
+        return signals[["study", *FILES["harms"].columns, "control", "control_infusion"]]
+
+    def overlapping(self, study_ids=None) -> pd.DataFrame:
+        """Pairs of studies whose participants may overlap (``overlaps.csv``), with their labels.
+
+        Parameters
+        ----------
+        study_ids : iterable of str, optional
+            Keep only pairs with both studies among these (e.g. the studies of one pooled
+            analysis, to flag it); default every pair.
+
+        Returns
+        -------
+        DataFrame
+            ``study``, ``other_study`` (labels), then the columns of ``overlaps.csv``, in file order.
+        """
+        labels = self.studies.set_index("study_id")["label"]
+        pairs = self.overlaps
+        if study_ids is not None:
+            chosen = set(study_ids)
+            pairs = pairs[pairs["study_id"].isin(chosen) & pairs["other_study_id"].isin(chosen)]
+        pairs = pairs.assign(study=pairs["study_id"].map(labels), other_study=pairs["other_study_id"].map(labels))
+        return pairs[["study", "other_study", *FILES["overlaps"].columns]].reset_index(drop=True)
 
     def reported_row(self, analysis: str) -> pd.Series:
         """The paper's printed pooled result for ``analysis`` (a row of ``reported.csv``).
@@ -988,11 +1226,17 @@ class Review:
         ValueError
             If ``outcome`` is not one of :data:`OUTCOMES`.
         """
-        if outcome not in OUTCOMES:
-            raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}; found {outcome!r}")
         study = self.studies[["study_id", "label", "year", *DESIGN_COLUMNS]]
         study = study.rename(columns={"label": "study"})
-        return self.outcomes[self.outcomes["outcome"] == outcome].merge(study, on="study_id", how="left")
+        rows = self.outcomes[self.outcomes["outcome"] == self._known(outcome)]
+        return rows.merge(study, on="study_id", how="left")
+
+    @staticmethod
+    def _known(outcome: str) -> str:
+        """``outcome`` if it is one of :data:`OUTCOMES`; ValueError naming them otherwise."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}; found {outcome!r}")
+        return outcome
 
     def studies_by_label(self) -> pd.DataFrame:
         """``studies.csv`` ordered by label as RevMan orders studies (case-insensitive)."""
@@ -1020,10 +1264,8 @@ class Review:
     def reported_estimates(self, outcome: str) -> pd.DataFrame:
         """The effect estimates studies themselves report for ``outcome`` (``estimates.csv``, e.g. an adjusted
         odds ratio), with the study's label (``study``) and design columns, ordered by label."""
-        if outcome not in OUTCOMES:
-            raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}; found {outcome!r}")
         study = self.studies[["study_id", "label", "year", *DESIGN_COLUMNS]].rename(columns={"label": "study"})
-        rows = self.estimates[self.estimates["outcome"] == outcome].merge(study, on="study_id", how="left")
+        rows = self.estimates[self.estimates["outcome"] == self._known(outcome)].merge(study, on="study_id", how="left")
         return self._by_label(rows.assign(denominator=""))
 
     def judgments(self) -> pd.DataFrame:
@@ -1060,7 +1302,8 @@ class Review:
         if denominator is not None:
             keep &= rows["denominator"] == denominator
         values = list(VALUE_COLUMNS[kind])
-        columns = ["study", "study_id", "year", *values, "denominator", "main", "derivation", *DESIGN_COLUMNS]
+        columns = ["study", "study_id", "year", *values, "denominator", "main", "derivation", "source_type",
+                   *DESIGN_COLUMNS]
         outcome_columns = FILES["outcomes"].columns
         integers = ["year", *(name for name in values if outcome_columns[name].kind.dtype == "Int64")]
         return self._by_label(rows[keep])[columns].astype(dict.fromkeys(integers, "int64"))

@@ -82,7 +82,10 @@ EGGER_ALPHA = 0.10
 #: criteria but have no usable data for the outcome hold at least this share (%) of the participants.
 MISSING_SHARE = 20.0
 
-_JUDGMENTS = ("low", "unclear", "high")
+#: RoB 1's judgments, and ``not_obtained``: no text read reports on the domain (the report was not obtained).
+_JUDGMENTS = ("low", "unclear", "high", "not_obtained")
+#: The judgments that count as unclear in the shares of :func:`rate_risk_of_bias`.
+UNCLEAR_JUDGMENTS = ("unclear", "not_obtained")
 _PEOPLE = 1000
 
 
@@ -129,20 +132,34 @@ def rate_risk_of_bias(weight, sequence, allocation, study=None) -> Rating:
     concern; else 0 (GRADE guidelines 4: rate down when most of the information is from
     studies at high or unclear risk of bias).
 
+    A domain judged ``not_obtained`` (its report was not obtained, so nothing read reports on
+    it) counts as unclear (:data:`UNCLEAR_JUDGMENTS`) in these shares; the reason then gives,
+    separately, the share of weight of concern that has a domain not obtained, so a reader can
+    tell access to reports from trial conduct. (Provisional: the analysis plan states the rule.)
+
     Parameters
     ----------
     weight : array_like
         The studies' weights in the analysis (any scale; shares are of their sum).
-    sequence, allocation : array_like of {"low", "unclear", "high"}
+    sequence, allocation : array_like of {"low", "unclear", "high", "not_obtained"}
         RoB 1 judgments for random sequence generation and allocation concealment.
     study : array_like of str, optional
         Labels, named in the reason.
+
+    Examples
+    --------
+    >>> rating = rate_risk_of_bias([60, 40], ["not_obtained", "low"], ["unclear", "low"], ["A", "B"])
+    >>> rating.downgrade
+    -1
+    >>> rating.reason.split("; ")[-1].split(". ")[0]
+    '60.0% with a domain whose report was not obtained, counted as unclear (A)'
     """
     weight = _weights(weight)
     sequence, allocation = (_judgments(j, weight, name) for j, name in
                             ((sequence, "sequence"), (allocation, "allocation")))
     high = (sequence == "high") | (allocation == "high")
-    concern = high | ((sequence == "unclear") & (allocation == "unclear"))
+    concern = high | (np.isin(sequence, UNCLEAR_JUDGMENTS) & np.isin(allocation, UNCLEAR_JUDGMENTS))
+    not_obtained = concern & ~high & ((sequence == "not_obtained") | (allocation == "not_obtained"))
     high_share, concern_share = _share(weight, high), _share(weight, concern)
     if high_share >= ROB_VERY_SERIOUS_SHARE:
         downgrade, verdict = -2, f"at least {ROB_VERY_SERIOUS_SHARE:g}% at high risk"
@@ -152,12 +169,16 @@ def rate_risk_of_bias(weight, sequence, allocation, study=None) -> Rating:
         downgrade, verdict = 0, f"less than {ROB_SERIOUS_SHARE:g}% at high or unclear risk"
     reason = (f"{concern_share:.1f}% of the weight is from studies at high risk for sequence generation "
               f"or allocation concealment, or unclear in both{_names(study, concern)}; "
-              f"{high_share:.1f}% at high risk{_names(study, high)}. {_verdict(downgrade)}: {verdict}")
+              f"{high_share:.1f}% at high risk{_names(study, high)}")
+    if not_obtained.any():
+        reason += (f"; {_share(weight, not_obtained):.1f}% with a domain whose report was not obtained, "
+                   f"counted as unclear{_names(study, not_obtained)}")
     footnote = ("" if not downgrade else "Most of the weight is from trials at high risk of bias in how they were "
                 "randomised or concealed allocation." if downgrade == -2 else
                 "Most of the weight is from trials whose randomisation and allocation concealment are at high or "
-                "unclear risk of bias.")
-    return Rating("risk_of_bias", downgrade, reason, footnote)
+                "unclear risk of bias" + (", some only because their full reports were not obtained."
+                                          if not_obtained.any() else "."))
+    return Rating("risk_of_bias", downgrade, f"{reason}. {_verdict(downgrade)}: {verdict}", footnote)
 
 
 def rate_inconsistency(i2: float, ci, pi, k: int, null: float = 1.0, model: str = "random effects") -> Rating:

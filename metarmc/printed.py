@@ -104,6 +104,50 @@ class Rounded(NamedTuple):
         return cls(value, 0.5 * 10.0 ** -printed_decimals(raw, minimum_decimals))
 
 
+#: Float noise allowed in :math:`100\,e/n` when testing a count against a printed percentage.
+COUNT_TOLERANCE = 1e-9
+
+
+def percent_counts(percent: Rounded, n) -> tuple[np.ndarray, np.ndarray]:
+    """The fewest and most events out of ``n`` whose percentage rounds to a printed one (GRIM).
+
+    Parameters
+    ----------
+    percent : Rounded
+        A printed percentage (e.g. ``Rounded.parse("77", 0, "percent")``: 76.5 to 77.5).
+    n : int or array_like of int
+        Denominators (vectorised).
+
+    Returns
+    -------
+    (low, high) : arrays of int
+        The counts :math:`e` with :math:`0 \\le e \\le n` and
+        :math:`100\\,e/n \\in [\\%_{printed} - h,\\ \\%_{printed} + h]` are ``low`` to ``high``;
+        none when ``low > high``.
+
+    Notes
+    -----
+    .. math:: e_{low} = \\lceil n\\,(\\% - h)/100 \\rceil, \\quad e_{high} = \\lfloor n\\,(\\% + h)/100 \\rfloor
+
+    each within :data:`COUNT_TOLERANCE` and clipped to :math:`[0, n]`.
+
+    References
+    ----------
+    Brown NJL, Heathers JAJ (2017). The GRIM test: a simple technique detects numerous anomalies
+    in the reporting of results in psychology. Soc Psychol Personal Sci 8:363-369.
+
+    Examples
+    --------
+    >>> low, high = percent_counts(Rounded.parse("77", 0, "percent"), np.array([22, 9]))
+    >>> low.tolist(), high.tolist()  # 17/22 = 77.3%; no count out of 9 gives 77% (7/9 = 77.8%)
+    ([17, 7], [17, 6])
+    """
+    n = np.asarray(n)
+    low = np.maximum(np.ceil(percent.low * n / 100 - COUNT_TOLERANCE), 0).astype(int)
+    high = np.minimum(np.floor(percent.high * n / 100 + COUNT_TOLERANCE), n).astype(int)
+    return low, high
+
+
 class PValue(NamedTuple):
     """A printed P value: its text and the interval ``[low, high]`` of true values it allows."""
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from metarmc import I2_RULE, data
 from metarmc import audit as au
@@ -430,6 +432,138 @@ def test_missing_quotes_names_the_rows_and_the_tool_exits_1(tmp_path, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(f"reported_facts.csv:{i + 2}:quote: not in paper.txt: {facts['quote'].iloc[i]!r}")
     assert out[-1] == f"check-quotes: {len(facts) - 1} of {len(facts)} quotes found in paper.txt"
+
+
+# --------------------------------------------------------------------------- two-arm GRIM: splits of a total
+
+def pct(text: str) -> pr.Rounded:
+    return pr.Rounded.parse(text, 0, "percent")
+
+
+def naive_splits(n: int, percent_t: pr.Rounded, percent_c: pr.Rounded) -> list[tuple[int, int, int, int]]:
+    """Every (n_t, n_c, e_t, e_c) by brute force: 100 e / n within the printed value's half unit."""
+    def fits(e, m, p):
+        return abs(100 * e / m - p.value) <= p.half + 1e-9
+    return [(t, n - t, et, ec) for t in range(1, n) for et in range(t + 1) for ec in range(n - t + 1)
+            if fits(et, t, percent_t) and fits(ec, n - t, percent_c)]
+
+
+def splits_of(search) -> list[tuple[int, int, int, int]]:
+    return [tuple(int(v) for v in row) for row in search.splits.itertuples(index=False)]
+
+
+def test_split_search_jablonowska_41_women_two_splits():
+    # 10/13 = 76.92%, 22/28 = 78.57%; 17/22 = 77.27%, 15/19 = 78.95% (all within half a percent)
+    search = au.split_search(41, pct("77"), pct("79"))
+    assert splits_of(search) == [(13, 28, 10, 22), (22, 19, 17, 15)]
+    assert repr(search) == "SplitSearch(n=41, 77% vs 79%: 10/13 vs 22/28 or 17/22 vs 15/19)"
+    assert list(search.to_frame().columns) == list(au.SPLIT_COLUMNS)
+
+
+def test_split_search_39_women_none_and_the_nearest_total_is_40():
+    assert not au.split_search(39, pct("77"), pct("79")).compatible
+    nearest = au.nearest_compatible_total(39, pct("77"), pct("79"))
+    assert (nearest.n, splits_of(nearest)) == (40, [(26, 14, 20, 11)])  # 20/26 = 76.92%, 11/14 = 78.57%
+
+
+def test_split_search_christiansen_1995_only_17_17():
+    # extraction notes: "of all splits n_t + n_c = 34, only 9/17 (52.94%) and 5/17 (29.41%)"
+    search = au.split_search(34, pr.Rounded.parse("52.9", 0, "t"), pr.Rounded.parse("29.4", 0, "c"))
+    assert splits_of(search) == [(17, 17, 9, 5)]
+
+
+@pytest.mark.parametrize("n, t, c", [(39, "77", "79"), (41, "77", "79"), (58, "45", "45"), (99, "58.0", "34.7"),
+                                     (47, "70", "63"), (61, "62", "34"), (20, "0", "100"), (2, "50", "50")])
+def test_split_search_equals_brute_force(n, t, c):
+    percent_t, percent_c = (pr.Rounded.parse(x, 0, "p") for x in (t, c))
+    assert splits_of(au.split_search(n, percent_t, percent_c)) == naive_splits(n, percent_t, percent_c)
+
+
+@given(n_t=st.integers(1, 150), n_c=st.integers(1, 150), data=st.data(), decimals=st.integers(0, 2))
+@settings(max_examples=200, deadline=None)
+def test_split_search_finds_the_true_split_of_any_trial(n_t, n_c, data, decimals):
+    e_t, e_c = data.draw(st.integers(0, n_t)), data.draw(st.integers(0, n_c))
+    printed = [f"{100 * e / m:.{decimals}f}" for e, m in ((e_t, n_t), (e_c, n_c))]
+    search = au.split_search(n_t + n_c, *(pr.Rounded.parse(x, 0, "p") for x in printed))
+    assert (n_t, n_c, e_t, e_c) in splits_of(search)
+
+
+def test_split_search_rejects_a_total_below_two():
+    with pytest.raises(ValueError, match="n must be an integer >= 2"):
+        au.split_search(1, pct("50"), pct("50"))
+
+
+def test_check_split_flags_only_an_impossible_total():
+    assert au.check_split("a", "n = 41", 41, pct("77"), pct("79")) is None
+    flag = au.check_split("a", "Table 1: 39", 39, pct("77"), pct("79"), source_n=41)
+    assert (flag.rule, flag.expected, flag.printed, flag.difference) == ("split_percent", 41, 39, -2.0)
+    assert "the report's n = 41 allows 10/13 vs 22/28 or 17/22 vs 15/19" in flag.message
+    assert "the nearest total that allows both is 40 (20/26 vs 11/14)" in flag.message
+    without = au.check_split("a", "Table 1: 39", 39, pct("77"), pct("79"))
+    assert (without.expected, without.difference) == (40, -1.0)
+
+
+def test_percent_counts_is_the_grim_interval():
+    low, high = pr.percent_counts(pct("24"), [108, 25])  # 26/108 = 24.07%; 6/25 = 24%
+    assert (low.tolist(), high.tolist()) == ([26, 6], [26, 6])
+    low, high = pr.percent_counts(pr.Rounded.parse("24.05", 0, "p"), 108)
+    assert low > high  # no count out of 108 gives 24.05% (25.97 -> 26/108 = 24.07%)
+
+
+def test_jablonowska_primary_rm_counts_fit_as_the_data_notes_say():
+    # outcomes.csv notes: with arms 22 (17 live births) and 19 (15), 82% fits 9/11 or 14/17 (18/22 needs 18 > 17)
+    # and 89% only 8/9 (16/18 and 17/19 need more than 15); the secondary-RM placebo count is then 7/10.
+    def fits(percent, arm, births):
+        n = list(range(1, arm + 1))
+        low, high = pr.percent_counts(pct(percent), n)
+        return [(e, m) for m, lo, hi in zip(n, low, high) for e in range(lo, hi + 1) if e <= births]
+    assert fits("82", 22, 17) == [(9, 11), (14, 17)]
+    assert fits("89", 19, 15) == [(8, 9)]
+    assert (15 - 8, 19 - 9) == (7, 10)
+
+
+# --------------------------------------------------------------------------- the paper against the studies' reports
+
+@pytest.fixture(scope="module")
+def review():
+    return data.load(ROOT / "data")
+
+
+def test_audit_flags_add_jablonowska_table1_n_to_the_11_printed_flags(review):
+    from metarmc import audit_flags
+    flags = audit_flags(review)
+    assert len(flags) == 12  # the 11 of the paper's printed numbers (above) and this one
+    split = flags[flags["rule"] == "split_percent"]
+    assert split[["analysis", "expected", "printed", "difference"]].values.tolist() == [["live_birth", 41, 39, -2.0]]
+    message = split["message"].iloc[0]
+    assert message.startswith("Table 1 gives Jablonowska 1999 n = 39; its report (Jablonowska 1999 Hum Reprod, "
+                              "abstract) prints 77% vs 79%")
+    assert "17/22 vs 15/19" in message
+    assert list(flags["rule"][:2]) == ["counts", "split_percent"]  # beside the Table 1 sum (847 vs 842)
+
+
+def test_every_other_table1_n_fits_its_studys_percentages(review):
+    from metarmc.review.audit import table1_split_flags
+    facts = review.study_facts
+    checked = facts.loc[facts["quantity"] == "percent_t", "study_id"].nunique()
+    assert checked == 8
+    assert len(table1_split_flags(review)) == 1
+
+
+def test_reproduced_vs_reported_carries_the_split_flag(review):
+    from metarmc import reproduced_vs_reported
+    live_birth = next(row for row in reproduced_vs_reported(review) if row["analysis"] == "live_birth")
+    assert [flag["rule"] for flag in live_birth["flags"]] == ["counts", "split_percent"]
+
+
+def test_table1_quote_without_a_study_label_is_an_error(review):
+    from dataclasses import replace
+
+    from metarmc.review.audit import table1_split_flags
+    facts = review.reported_facts.copy()
+    facts.loc[facts["quantity"] == "study_n", "quote"] = "Nobody 1999 | 39"
+    with pytest.raises(ValueError, match="names no study label"):
+        table1_split_flags(replace(review, reported_facts=facts))
 
 
 # --------------------------------------------------------------------------- reproduced vs reported, CLI

@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTER = "01-introduction"  # the chapter that shows the pooled live-birth result
+CHAPTER = "05-live-birth"  # the chapter of the reproduction: it shows the pooled live-birth result
 TIMEOUT = 600
 
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "_build", ".ipynb_checkpoints")

@@ -5,6 +5,7 @@ exactly that cell (``file:row:column``, header = row 1) is reported.
 """
 
 import csv
+import re
 import shutil
 import subprocess
 import sys
@@ -114,6 +115,40 @@ def test_repository_data_files_present_are_valid():
     present = {path.name for path in REPO_DATA.glob("*.csv")}
     problems = [problem for problem in data.validate(REPO_DATA) if problem.file in present]
     assert problems == []
+
+
+#: Words in a row's own source text, and the document kinds of which its source_type must hold one.
+SOURCE_WORDS = {"Yang & Meng": {"other_review"}, "blog": {"lay_summary"}, "Shimbun": {"lay_summary"},
+                "ompanion report": {"companion_report"}, "ClinicalTrials.gov": {"registry"},
+                "abstract": {"abstract", "conference_abstract", "companion_report"}}
+
+
+def test_repository_source_types_follow_each_rows_source_text():
+    review = data.load(REPO_DATA)
+    rows = review.outcomes[review.outcomes["status"] == "extracted"]
+    assert rows["source_type"].notna().all()
+    for row in rows.itertuples():
+        kinds = set(data.source_kinds(row.source_type))
+        for word, allowed in SOURCE_WORDS.items():
+            if word in row.source:
+                assert kinds & allowed, (row.study_id, row.outcome, row.denominator, word, row.source_type)
+
+
+def test_repository_yamada_miscarriage_is_itt_minus_ongoing_pregnancy_at_22_weeks():
+    outcomes = data.load(REPO_DATA).outcomes
+    row = outcomes[(outcomes["study_id"] == "yamada2022") & (outcomes["outcome"] == "miscarriage")].iloc[0]
+    ongoing = re.search(r"\((\d+)/(\d+) \[62·0%\] vs\. (\d+)/(\d+) \[34·7%\]", row["quote"])
+    on_t, n_t, on_c, n_c = map(int, ongoing.groups())
+    assert (row["total_t"], row["total_c"]) == (n_t, n_c) == (50, 49)
+    assert (row["events_t"], row["events_c"]) == (n_t - on_t, n_c - on_c) == (19, 32)
+    assert (row["status"], row["derivation"], row["main"]) == ("extracted", "derived_from_arms", "yes")
+    assert "chromosomally abnormal" in row["notes"]
+
+
+def test_repository_peero_subgroups_are_not_applicable():
+    outcomes = data.load(REPO_DATA).outcomes
+    peero = outcomes[outcomes["study_id"] == "peero2024"].set_index("outcome")["status"]
+    assert peero[["live_birth_primary", "live_birth_secondary"]].tolist() == ["not_applicable"] * 2
 
 
 def test_problem_str_is_file_row_column_message():
@@ -271,6 +306,93 @@ BREAKS = {
     ),
     "search field repeated": (lambda d: append_copy(d, "search.csv", 2), "search.csv:6:field"),
     "required cell empty": (lambda d: set_cell(d, "studies.csv", 2, "label", ""), "studies.csv:2:label"),
+    # provenance, statuses, judgments
+    "extracted without source_type": (
+        lambda d: set_cell(d, "outcomes.csv", ALPHA_ADVERSE, "source_type", ""),
+        f"outcomes.csv:{ALPHA_ADVERSE}:source_type",
+    ),
+    "unknown source_type": (
+        lambda d: set_cell(d, "outcomes.csv", ALPHA_ADVERSE, "source_type", "newspaper"),
+        f"outcomes.csv:{ALPHA_ADVERSE}:source_type",
+    ),
+    "source_type kind repeated": (
+        lambda d: set_cell(d, "outcomes.csv", ALPHA_ADVERSE, "source_type", "abstract;abstract"),
+        f"outcomes.csv:{ALPHA_ADVERSE}:source_type",
+    ),
+    "source_type with a space": (
+        lambda d: set_cell(d, "outcomes.csv", ALPHA_ADVERSE, "source_type", "abstract; registry"),
+        f"outcomes.csv:{ALPHA_ADVERSE}:source_type",
+    ),
+    "not_applicable with a value": (
+        lambda d: (set_cell(d, "outcomes.csv", BETA_ADVERSE, "status", "not_applicable"),
+                   set_cell(d, "outcomes.csv", BETA_ADVERSE, "total_c", "16")),
+        f"outcomes.csv:{BETA_ADVERSE}:total_c",
+    ),
+    "unknown control_infusion": (
+        lambda d: set_cell(d, "studies.csv", 2, "control_infusion", "saline"),
+        "studies.csv:2:control_infusion",
+    ),
+    "control_infusion without support": (
+        lambda d: set_cell(d, "studies.csv", 4, "control_infusion_support", ""),
+        "studies.csv:4:control_infusion_support",
+    ),
+    # study_facts.csv
+    "study fact unknown quantity": (
+        lambda d: set_cell(d, "study_facts.csv", 4, "quantity", "n_total"),
+        "study_facts.csv:4:quantity",
+    ),
+    "study fact percent over 100": (
+        lambda d: set_cell(d, "study_facts.csv", 2, "value", "160"),
+        "study_facts.csv:2:value",
+    ),
+    "study fact n not an integer": (
+        lambda d: set_cell(d, "study_facts.csv", 4, "value", "40.5"),
+        "study_facts.csv:4:value",
+    ),
+    "study fact one arm's percentage alone": (
+        lambda d: drop_row(d, "study_facts.csv", 6),
+        "study_facts.csv:5:quantity",
+    ),
+    "study fact unknown study": (
+        lambda d: set_cell(d, "study_facts.csv", 4, "study_id", "delta2020"),
+        "study_facts.csv:4:study_id",
+    ),
+    "study fact without source_type": (
+        lambda d: set_cell(d, "study_facts.csv", 5, "source_type", ""),
+        "study_facts.csv:5:source_type",
+    ),
+    "study fact repeated": (
+        lambda d: append_copy(d, "study_facts.csv", 4),
+        "study_facts.csv:7:quantity",
+    ),
+    # harms.csv
+    "harm events > total": (lambda d: set_cell(d, "harms.csv", 2, "events_c", "21"), "harms.csv:2:events_c"),
+    "harm total without events": (
+        lambda d: set_cell(d, "harms.csv", 4, "total_c", "40"),
+        "harms.csv:4:events_c",
+    ),
+    "harm unknown unit": (lambda d: set_cell(d, "harms.csv", 3, "unit", "babies"), "harms.csv:3:unit"),
+    "harm unknown study": (lambda d: set_cell(d, "harms.csv", 4, "study_id", "delta2020"), "harms.csv:4:study_id"),
+    "harm without quote": (lambda d: set_cell(d, "harms.csv", 4, "quote", ""), "harms.csv:4:quote"),
+    "harm count not an integer": (lambda d: set_cell(d, "harms.csv", 3, "events_t", "two"), "harms.csv:3:events_t"),
+    # overlaps.csv
+    "overlap of a study with itself": (
+        lambda d: set_cell(d, "overlaps.csv", 2, "other_study_id", "gamma2010"),
+        "overlaps.csv:2:other_study_id",
+    ),
+    "overlap pair again in the other order": (
+        lambda d: append_copy(d, "overlaps.csv", 2, study_id="alpha2001", other_study_id="gamma2010"),
+        "overlaps.csv:3:other_study_id",
+    ),
+    "overlap pair repeated": (lambda d: append_copy(d, "overlaps.csv", 2), "overlaps.csv:3:other_study_id"),
+    "overlap unknown other study": (
+        lambda d: set_cell(d, "overlaps.csv", 2, "other_study_id", "delta2020"),
+        "overlaps.csv:2:other_study_id",
+    ),
+    "overlap unknown certainty": (
+        lambda d: set_cell(d, "overlaps.csv", 2, "certainty", "likely"),
+        "overlaps.csv:2:certainty",
+    ),
     "estimate outside its CI": (lambda d: set_cell(d, "estimates.csv", 2, "estimate", "4.0"),
                                 "estimates.csv:2:estimate"),
     "ratio CI not positive": (
@@ -281,6 +403,8 @@ BREAKS = {
     "estimate of an unknown study": (
         lambda d: set_cell(d, "estimates.csv", 2, "study_id", "omega2020"), "estimates.csv:2:study_id"),
     "estimate without a quote": (lambda d: set_cell(d, "estimates.csv", 2, "quote", ""), "estimates.csv:2:quote"),
+    "estimate without source_type": (
+        lambda d: set_cell(d, "estimates.csv", 2, "source_type", ""), "estimates.csv:2:source_type"),
 }
 
 
@@ -405,6 +529,71 @@ def test_missing_lists_studies_left_out_and_why():
     assert table["study"].tolist() == ["Beta 2005", "Gamma 2009"]
     assert table["status"].tolist() == ["not_reported", "not_found"]
     assert data.load(VALID).missing("live_birth").empty
+
+
+def test_not_applicable_row_is_valid_and_listed_as_missing(copy: Path):
+    set_cell(copy, "outcomes.csv", BETA_ADVERSE, "status", "not_applicable")
+    assert data.validate(copy) == []
+    table = data.load(copy).missing("adverse_reaction")
+    assert table["status"].tolist() == ["not_applicable", "not_found"]
+    assert set(data.STATUS_REASONS) == set(data.STATUSES) - {"extracted"}
+
+
+def test_not_obtained_is_a_judgment():
+    assert "not_obtained" in data.JUDGMENTS
+    rob = data.load(VALID).judgments()
+    assert rob.loc[(rob["study_id"] == "gamma2010") & (rob["domain"] == "allocation_concealment"),
+                   "judgment"].tolist() == ["not_obtained"]
+
+
+def test_binary_and_continuous_carry_provenance_and_control_infusion():
+    review = data.load(VALID)
+    table = review.binary("live_birth")
+    columns = list(table.columns)
+    assert columns[columns.index("derivation") + 1] == "source_type"
+    assert table["source_type"].tolist() == ["abstract", "other_review", "full_text"]
+    assert table["control_infusion"].tolist() == ["yes", "no", "yes"]
+    assert "source_type" in review.continuous("birth_weight").columns
+
+
+def test_provenance_says_which_rows_are_derived_secondary_or_lay(copy: Path):
+    set_cell(copy, "outcomes.csv", GAMMA_LIVE_BIRTH_PREGNANT, "source_type", "lay_summary;full_text")
+    table = data.load(copy).provenance("live_birth").set_index(["study_id", "denominator"])
+    flags = table[["derived", "secondary_source", "lay_source", "own_report_only"]].astype(bool)
+    assert flags.loc[("gamma2010", "itt")].tolist() == [False, False, False, True]  # reported, full text
+    assert flags.loc[("gamma2010", "pregnant")].tolist() == [True, False, True, False]
+    assert flags.loc[("alpha2001", "itt")].tolist() == [True, False, False, True]  # from percentages, abstract
+    assert flags.loc[("beta2005", "itt")].tolist() == [True, True, False, False]  # another review's table
+    every = data.load(copy).provenance()
+    assert len(every) == (data.load(copy).outcomes["status"] == "extracted").sum()
+    with pytest.raises(ValueError, match="outcome must be one of"):
+        data.load(copy).provenance("live_births")
+
+
+def test_source_kinds_splits_a_cell():
+    assert data.source_kinds("lay_summary;abstract") == ("lay_summary", "abstract")
+    assert data.source_kinds("") == ()
+
+
+def test_safety_signals_carry_the_control_arm():
+    signals = data.load(VALID).safety_signals()
+    assert signals["study"].tolist() == ["Alpha 2001", "Gamma 2009", "Beta 2005"]
+    assert signals["control_infusion"].tolist() == ["yes", "yes", "no"]
+    assert signals.loc[0, ["events_t", "total_t", "events_c", "total_c"]].tolist() == [3, 20, 0, 20]
+    assert signals.loc[1, ["total_t", "total_c"]].isna().all()  # neonates per arm not given
+
+
+def test_overlapping_pairs_among_the_studies_of_an_analysis():
+    review = data.load(VALID)
+    assert review.overlapping()[["study", "other_study", "certainty"]].values.tolist() == [
+        ["Gamma 2009", "Alpha 2001", "possible"]]
+    assert len(review.overlapping(["alpha2001", "gamma2010", "beta2005"])) == 1
+    assert review.overlapping(["alpha2001", "beta2005"]).empty
+
+
+def test_study_facts_keep_the_printed_decimals():
+    facts = data.load(VALID).study_facts
+    assert facts.loc[facts["quantity"] == "percent_t", "value"].tolist() == ["60", "70.0"]
 
 
 def test_reported_row():

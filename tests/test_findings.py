@@ -161,19 +161,31 @@ def test_every_downgrade_has_a_footnote_in_words(sof):
     assert [line[0] for line in grade.footnotes(sof)] == sorted(letters.values())
 
 
-def test_miscarriage_is_recognised_as_the_complement_of_live_birth(review, sof):
-    # in every trial with miscarriage data, losses + live births = the pregnant women of each arm
-    table = plan.primary_table(review, "miscarriage")
-    lb = review.binary("live_birth", main_only=False)
-    for row in table.itertuples():
-        match = lb[(lb["study_id"] == row.study_id) & (lb["denominator"] == row.denominator)].iloc[0]
-        complement = row.events_t + match["events_t"] == row.total_t and row.events_c + match["events_c"] == row.total_c
-        if not complement:
-            assert findings.complement_of(review, "miscarriage") is None
-            return
-    assert findings.complement_of(review, "miscarriage") == "live_birth"
-    assert sof["miscarriage"].comment.startswith("The same women and pregnancies as live birth")
+def test_miscarriage_is_counted_among_the_same_women_as_live_birth(review, sof):
+    # Coulam 11/29 vs 21/32 beside live births 18/29 vs 11/32 and Stephenson 7/23 vs 9/24 beside 16/23 vs 15/24
+    # add up to their pregnancies; Yamada's losses before 22 weeks, 19/50 vs 32/49, beside 29/50 vs 17/49
+    # leave 50 - 19 - 29 = 2 IVIG pregnancies (ongoing at 22 weeks, no live birth) and 49 - 32 - 17 = 0.
+    pairs = findings.complement_table(review, "miscarriage")
+    assert list(pairs.columns) == list(findings.COMPLEMENT_COLUMNS)
+    assert pairs["study"].tolist() == ["Coulam 1995", "Stephenson 2010", "Yamada 2022"]
+    assert pairs[["neither_t", "neither_c"]].values.tolist() == [[0, 0], [0, 0], [2, 0]]
+    assert findings.complement_of(review, "miscarriage") is None  # not exact in Yamada 2022
+    shared = findings.complement_clause(review, "miscarriage")
+    assert shared == ("in Coulam 1995, Stephenson 2010 every pregnancy without a live birth ended in a miscarriage, "
+                      "so there the two odds ratios are reciprocals; in Yamada 2022, 2 of 50 (IVIG) and 0 of 49 "
+                      "(control) pregnancies ended in neither")
+    assert sof["miscarriage"].comment.startswith(f"The same women as live birth ({shared}): not separate evidence.")
     assert sof["miscarriage"].population == "pregnant women"
+
+
+def test_miscarriage_is_the_complement_of_live_birth_in_the_trials_where_it_adds_up(review):
+    # without Yamada 2022's miscarriage row the two remaining trials are exact complements
+    outcomes = review.outcomes
+    keep = ~((outcomes["study_id"] == "yamada2022") & (outcomes["outcome"] == "miscarriage"))
+    two = replace(review, outcomes=outcomes[keep].reset_index(drop=True))
+    assert findings.complement_of(two, "miscarriage") == "live_birth"
+    assert findings.summary_of_findings(two, ("miscarriage",))["miscarriage"].comment.startswith(
+        "The same women and pregnancies as live birth")
 
 
 def test_complement_check_fails_when_the_counts_do_not_add_up(review):

@@ -83,6 +83,20 @@ def test_risk_of_bias_thresholds(weights, expected, concern, high):
     assert f"; {high} at high risk" in rating.reason
 
 
+def test_risk_of_bias_counts_not_obtained_as_unclear_and_names_it_apart():
+    # A: sequence not obtained, concealment unclear (concern); B: both not obtained (concern);
+    # C: not obtained but low concealment (no concern); D: high (not listed as not obtained)
+    weights = [30.0, 25.0, 40.0, 5.0]
+    rating = rate_risk_of_bias(weights, ["not_obtained", "not_obtained", "not_obtained", "high"],
+                               ["unclear", "not_obtained", "low", "not_obtained"], ["A", "B", "C", "D"])
+    same = rate_risk_of_bias(weights, ["unclear", "unclear", "unclear", "high"],
+                             ["unclear", "unclear", "low", "unclear"], ["A", "B", "C", "D"])
+    assert rating.downgrade == same.downgrade == -1  # concern 30 + 25 + 5 = 60% >= 50%
+    assert rating.reason.startswith("60.0% of the weight")
+    assert "; 55.0% with a domain whose report was not obtained, counted as unclear (A, B)" in rating.reason
+    assert "not obtained" not in same.reason
+
+
 def test_risk_of_bias_high_in_concealment_alone_counts_as_high():
     rating = rate_risk_of_bias([1, 1], ["low", "low"], ["high", "low"], ["A", "B"])
     assert rating.downgrade == -2 and "50.0% at high risk (A)" in rating.reason

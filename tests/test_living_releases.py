@@ -103,14 +103,18 @@ def test_what_changed_when_nothing_moved():
 
 
 def test_version_status_released_or_next(data_dir: Path):
+    # the repository's data changed after release 2026.1, so the copy is the next version until released
     status = rl.version_status(data_dir, {"a": 1}, on=date(2026, 12, 1))
-    assert (status.version, status.released, status.previous) == ("2026.1", True, None)
+    assert (status.version, status.released, status.previous.version) == ("2026.2", False, "2026.1")
+    rl.write_release(data_dir, "2026.2", {"a": 1}, on=date(2026, 12, 1))
+    status = rl.version_status(data_dir, {"a": 1}, on=date(2026, 12, 1))
+    assert (status.version, status.released, status.previous.version) == ("2026.2", True, "2026.1")
     (data_dir / "screening.csv").write_bytes((data_dir / "screening.csv").read_bytes())  # same bytes: same hash
     assert rl.version_status(data_dir, {"a": 1}, on=date(2026, 12, 1)).released
     with (data_dir / "CHANGELOG.md").open("a") as handle:
         handle.write("\n")
     status = rl.version_status(data_dir, {"a": 1}, on=date(2026, 12, 20))
-    assert (status.version, status.released, status.previous.version) == ("2026.2", False, "2026.1")
+    assert (status.version, status.released, status.previous.version) == ("2026.3", False, "2026.2")
 
 
 # --------------------------------------------------------------------------- queries and last search

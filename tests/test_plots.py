@@ -368,7 +368,8 @@ def test_contours_of_a_difference_are_around_0_and_the_legend_explains_imputed_s
 @pytest.fixture(scope="module")
 def rob():
     judgments = {"A 2001": ["low"] * 7, "B 2005": ["unclear"] * 6 + ["high"],
-                 "C 2010": ["high", "low", "unclear", "low", "low", "high", "unclear"]}
+                 "C 2010": ["high", "low", "unclear", "low", "low", "high", "unclear"],
+                 "D 2015": ["not_obtained"] * 3 + ["low"] * 3 + ["not_obtained"]}
     return pd.DataFrame([(study, domain, j) for study, js in judgments.items()
                          for domain, j in zip(ROB_DOMAINS, js)], columns=["study", "domain", "judgment"])
 
@@ -380,42 +381,45 @@ def test_domain_names_cover_the_data_domains_in_order():
 def test_traffic_light_has_one_marker_per_study_and_domain_with_its_symbol(rob):
     fig = rob_traffic_light(rob)
     ax = fig.axes[0]
-    markers = {key: by_gid(fig, f"rob {key}")[0].get_offsets() for key in ("low", "unclear", "high")}
-    assert sum(len(m) for m in markers.values()) == 3 * 7
+    markers = {key: by_gid(fig, f"rob {key}")[0].get_offsets() for key in ("low", "unclear", "high", "not_obtained")}
+    assert sum(len(m) for m in markers.values()) == 4 * 7
     symbols = {(round(t.get_position()[0]), round(t.get_position()[1])): t.get_text()
                for t in by_gid(fig, "rob symbol")}
-    expected = {"low": "+", "unclear": "?", "high": "\u2212"}
+    expected = {"low": "+", "unclear": "?", "high": "\u2212", "not_obtained": "\u2205"}
     studies = [t.get_text() for t in ax.get_yticklabels()]
-    assert studies == ["A 2001", "B 2005", "C 2010"]
+    assert studies == ["A 2001", "B 2005", "C 2010", "D 2015"]
     for row in rob.itertuples():
         cell = (ROB_DOMAINS.index(row.domain), studies.index(row.study))
         assert symbols[cell] == expected[row.judgment]
         assert list(cell) in markers[row.judgment].tolist()
     assert [t.get_text() for t in ax.get_xticklabels()] == [f"D{j}" for j in range(1, 8)]
     assert "D1  Random sequence generation" in texts(fig)
+    assert "Report not obtained" in texts(fig)  # its own legend entry
     assert_no_overlap_or_clipping(fig)
 
 
 def test_summary_bars_reach_100_percent_per_domain(rob):
     fig = rob_summary(rob)
-    bars = [bar for key in ("low", "unclear", "high") for bar in by_gid(fig, f"rob summary {key}")]
-    assert len(bars) == 3 * 7
+    bars = [bar for key in ("low", "unclear", "high", "not_obtained") for bar in by_gid(fig, f"rob summary {key}")]
+    assert len(bars) == 4 * 7
     domain = [round(b.get_y() + b.get_height() / 2) for b in bars]
     totals = pd.Series([b.get_width() for b in bars]).groupby(domain).sum()
     np.testing.assert_allclose(totals, 100)
-    # D1: low, unclear, high for A, B, C -> a third each
-    assert judgment_shares(rob).loc["random_sequence"].tolist() == pytest.approx([100 / 3] * 3)
+    # D1: low, unclear, high, not obtained for A, B, C, D -> a quarter each
+    assert judgment_shares(rob).loc["random_sequence"].tolist() == pytest.approx([25.0] * 4)
+    assert any("Report not obtained" in text for text in texts(fig))
+    assert_no_overlap_or_clipping(fig)
 
 
 def test_weighted_summary_uses_the_weights(rob):
-    weights = {"A 2001": 60.0, "B 2005": 30.0, "C 2010": 10.0}
+    weights = {"A 2001": 50.0, "B 2005": 30.0, "C 2010": 10.0, "D 2015": 10.0}
     shares = judgment_shares(rob, weights)
-    # D7 other bias: A low (60), B high (30), C unclear (10)
-    assert shares.loc["other_bias"].tolist() == pytest.approx([60, 10, 30])
+    # D7 other bias: A low (50), B high (30), C unclear (10), D not obtained (10)
+    assert shares.loc["other_bias"].tolist() == pytest.approx([50, 10, 30, 10])
     fig = rob_summary(rob, weights=weights)
     assert "Share of weight" in texts(fig)
     with pytest.raises(ValueError, match="no entry for study 'C 2010'"):
-        judgment_shares(rob, {"A 2001": 1.0, "B 2005": 1.0})
+        judgment_shares(rob, {"A 2001": 1.0, "B 2005": 1.0, "D 2015": 1.0})
 
 
 @pytest.mark.parametrize("change, message", [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -17,6 +18,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
+
+import sphinx_download_bundle as bundle  # noqa: E402
 
 import browser_check  # noqa: E402
 import site_check  # noqa: E402
@@ -143,6 +146,36 @@ def test_every_data_file_is_downloadable_from_the_site(site):
     assert not missing, f"not downloadable from any page (add to book/90-data.md): {missing}"
     stale = [f.name for f in wanted if downloads[f.name].read_bytes() != f.read_bytes()]
     assert not stale, f"the site's copy differs from data/ (rebuild): {stale}"
+
+
+@pytest.mark.book
+def test_the_download_bundle_holds_data_code_and_every_executed_chapter(site):
+    """The one-download copy (book/90-data.md) unpacks to a runnable review: data, package, chapters."""
+    archive = site / "_static" / bundle.BUNDLE
+    linked = site_check.parse(site / "book" / "90-data.html").find_all("a", href="../_static/" + bundle.BUNDLE)
+    assert linked, "book/90-data.md no longer links the bundle"
+    with zipfile.ZipFile(archive) as opened:
+        names = set(opened.namelist())
+        studies = opened.read(f"{bundle.TOP}/data/studies.csv")
+    assert studies == (ROOT / "data" / "studies.csv").read_bytes()
+    for wanted in ("RUN-ME.txt", "requirements.txt", "pyproject.toml", "metarmc/__init__.py", "data/README.md"):
+        assert f"{bundle.TOP}/{wanted}" in names, wanted
+    chapters = [d for d in built_chapters(site) if "kernelspec:" in (ROOT / f"{d}.md").read_text(encoding="utf8")]
+    missing = [d for d in chapters if f"{bundle.TOP}/{d}.ipynb" not in names]
+    assert not missing, f"executed notebooks missing from the bundle: {missing}"
+
+
+def test_the_download_bundle_is_byte_identical_when_nothing_changed(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "b.csv").write_text("x\n1\n")
+    (tmp_path / "a.txt").write_text("a")
+    members = [(tmp_path / "data" / "b.csv", "top/data/b.csv"), (tmp_path / "a.txt", "top/a.txt")]
+    bundle.write_bundle(tmp_path / "one.zip", members)
+    bundle.write_bundle(tmp_path / "two.zip", members[::-1])
+    assert (tmp_path / "one.zip").read_bytes() == (tmp_path / "two.zip").read_bytes()
+    with zipfile.ZipFile(tmp_path / "one.zip") as opened:
+        assert opened.namelist() == [f"{bundle.TOP}/RUN-ME.txt", "top/a.txt", "top/data/b.csv"]
+        assert opened.read("top/data/b.csv") == b"x\n1\n"
 
 
 # --- the checkers, on small sites made here ----------------------------------------------

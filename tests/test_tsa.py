@@ -399,12 +399,12 @@ def _with_fictitious_trial(tmp_path: Path) -> Path:
     source = "fictitious, test only"
     _append_rows(data / "studies.csv", [dict(
         study_id="fictitious2099", label="Fictitious 2099", first_author="Fictitious", year="2099",
-        citation=source, randomised="yes", placebo_controlled="yes", rm_type="secondary",
-        source=source)])
+        citation=source, randomised="yes", placebo_controlled="yes", control_infusion="yes",
+        control_infusion_support=source, rm_type="secondary", source=source)])
     _append_rows(data / "outcomes.csv", [dict(
         study_id="fictitious2099", outcome="live_birth", denominator="itt", main="yes",
         events_t="150", total_t="200", events_c="100", total_c="200", status="extracted",
-        derivation="reported", source=source)])
+        derivation="reported", source_type="full_text", source=source)])
     _append_rows(data / "risk_of_bias.csv", [dict(
         study_id="fictitious2099", domain=domain, judgment="unclear", support=source, source=source)
         for domain in ("random_sequence", "allocation_concealment", "blinding_participants",

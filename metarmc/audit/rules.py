@@ -33,7 +33,6 @@ Deeks JJ, Higgins JPT (2010). Statistical algorithms in Review Manager 5.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
@@ -41,7 +40,7 @@ import pandas as pd
 
 from ..distributions import normal_p
 from ..formatting import concise
-from ..printed import PrintedResult, Rounded, ci_verdict, p_from_ci, read_printed, z_from_ci, z_interval
+from ..printed import PrintedResult, Rounded, ci_verdict, p_from_ci, percent_counts, read_printed, z_from_ci, z_interval
 from ..schema import ALPHA
 
 #: The columns of :func:`audit_frame`, in order.
@@ -338,8 +337,8 @@ def check_grim_percent(reported: pd.DataFrame, facts: pd.DataFrame | None = None
 
 
 def _grim(analysis, location, quote, percent: Rounded, n: int, events: int | None) -> list[Flag]:
-    tolerance = 1e-9  # float noise in 100 e / n
-    possible = range(math.ceil(percent.low * n / 100 - tolerance), math.floor(percent.high * n / 100 + tolerance) + 1)
+    low, high = percent_counts(percent, n)
+    possible = range(int(low), int(high) + 1)
     where = f"{location} ({_quote(quote)})"
     if len(possible) == 0:
         nearest = 100 * round(percent.value * n / 100) / n

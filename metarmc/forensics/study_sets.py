@@ -276,8 +276,9 @@ def fitting_study_sets(review, analysis: str, relax: bool = False) -> StudySets:
     Notes
     -----
     The search is exhaustive: every subset of size k of the candidate studies (all but those
-    whose rows for the outcome are all ``not_reported``, and, in a subgroup analysis, those of
-    the other recurrent-miscarriage type without counts for it), times every combination of each
+    whose rows for the outcome are all ``not_reported`` and, in a subgroup analysis, those of
+    the other recurrent-miscarriage type without counts for it; a ``not_applicable`` study stays
+    a candidate, since the paper may have pooled it anyway), times every combination of each
     study's readings of its arm sizes, is tested. A combination fits when the printed
     :math:`(n_t, n_c)` lies in the Minkowski sum of the studies' allowed
     :math:`(total_t, total_c)` sets, which are intervals in :math:`t`, :math:`c` and

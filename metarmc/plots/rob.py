@@ -3,7 +3,9 @@
 Both take the long table of Cochrane RoB 1 judgments, one row per study x domain, with
 columns ``study`` (the label to show), ``domain`` (:data:`metarmc.data.ROB_DOMAINS`) and
 ``judgment`` (:data:`metarmc.data.JUDGMENTS`). Each judgment is drawn with a symbol and a
-colour (:data:`~metarmc.plots.style.JUDGMENT_STYLE`), so the plots read without colour.
+colour (:data:`~metarmc.plots.style.JUDGMENT_STYLE`), so the plots read without colour. Besides
+RoB 1's low, unclear and high, a domain whose report was not obtained (``not_obtained``: nothing
+read reports on it) is its own category, like robvis's "No information", with its own legend entry.
 
 References
 ----------
@@ -97,11 +99,15 @@ def _weights(studies: pd.Index, weights) -> pd.Series:
     return weights
 
 
+#: Legend markers are mathtext: the symbols it writes differently.
+_MATHTEXT = {"high": "-", "not_obtained": r"\emptyset"}
+
+
 def _judgment_handles():
     """Legend entries drawn like the grid's cells: the symbol on its coloured circle."""
     handles = [(Line2D([], [], ls="none", marker="o", markersize=13, markerfacecolor=s.colour,
                        markeredgecolor=LINE_COLOUR),
-                Line2D([], [], ls="none", marker=f"${'-' if key == 'high' else s.symbol}$",
+                Line2D([], [], ls="none", marker=f"${_MATHTEXT.get(key, s.symbol)}$",
                        markersize=6, color=SYMBOL_COLOUR))
                for key, s in JUDGMENT_STYLE.items()]
     return handles, [s.name for s in JUDGMENT_STYLE.values()]
@@ -217,7 +223,7 @@ def rob_summary(rob: pd.DataFrame, weights: Mapping | pd.Series | None = None, a
     ax.set_xlim(0, 100)
     ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"], fontsize=SMALL_FONT_SIZE)
     ax.set_xlabel("Share of weight" if weights is not None else "Share of studies", fontsize=FONT_SIZE)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(JUDGMENT_STYLE), frameon=False,
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(JUDGMENT_STYLE), frameon=False,
               fontsize=SMALL_FONT_SIZE)
     for side in ("right", "top"):
         ax.spines[side].set_visible(False)

@@ -75,8 +75,9 @@ JUDGMENT_STYLE = {
     "low": Judgment("Low risk of bias", "+", OKABE_ITO["bluish_green"]),
     "unclear": Judgment("Unclear risk of bias", "?", OKABE_ITO["yellow"]),
     "high": Judgment("High risk of bias", "\u2212", OKABE_ITO["vermillion"]),
+    "not_obtained": Judgment("Report not obtained", "\u2205", OKABE_ITO["sky_blue"]),
 }
-#: Symbols are black: contrast of at least 5:1 on each of the three fills.
+#: Symbols are black: contrast of at least 5:1 on each of the four fills.
 SYMBOL_COLOUR = OKABE_ITO["black"]
 
 

@@ -9,8 +9,9 @@ the plan's information size (:func:`~metarmc.review.information.planned_informat
 required information size of the trial sequential analysis) feed imprecision; the studies that
 may answer the question but have no usable data feed publication bias (missing evidence).
 
-Two outcomes need more than a rule: miscarriage, which in the traceable trials is the exact
-complement of live birth among the same pregnant women (:func:`complement_of`), and harms,
+Two outcomes need more than a rule: miscarriage, which the traceable trials count among the same
+pregnant women as live birth, in most of them as its exact complement (:func:`complement_table`,
+:func:`complement_of`, :func:`complement_clause`), and harms,
 whose only result is the paper's printed one (:func:`rate_printed_only`).
 """
 
@@ -73,12 +74,14 @@ def rate_outcome(review, outcome: str) -> OutcomeFindings:
     if table.empty:
         return rate_printed_only(review, outcome)
     result = primary_result(review, outcome)
-    same_as = complement_of(review, outcome)
+    same_as, shared = complement_of(review, outcome), complement_clause(review, outcome)
     population = "pregnant women" if (table["denominator"] != "itt").all() else "women"
     if same_as:
         common["comment"] = (f"The same women and pregnancies as {registry_outcome(same_as).title.lower()} "
                              f"(every loss is a pregnancy without a live birth): not separate evidence. "
                              + common["comment"])
+    elif shared:
+        common["comment"] = f"The same women as live birth ({shared}): not separate evidence. " + common["comment"]
     studies = result.studies[result.studies["estimable"]]
     weight, label = studies["weight"].to_numpy(float), studies["study"].to_numpy()
     p_c = control_risk(table)
@@ -125,28 +128,73 @@ def summary_of_findings(review, outcomes=SUMMARY_ORDER) -> SummaryOfFindings:
                              comparator=CONTROL.lower(), comment_title="Comments")
 
 
+#: The columns of :func:`complement_table`.
+COMPLEMENT_COLUMNS = ("study", "study_id", "events_t", "total_t", "events_c", "total_c", "events_t_of",
+                      "events_c_of", "neither_t", "neither_c")
+
+
+def complement_table(review, outcome: str, of: str = "live_birth") -> pd.DataFrame:
+    """Each trial of the plan with ``outcome`` data beside its row of ``of`` out of the same women.
+
+    A trial's row of ``of`` is one with the same arm totals (the same women, whatever its
+    denominator is called); of several, the one closest to a complement. ``neither_t`` and
+    ``neither_c`` count the women of each arm in neither outcome, :math:`n - e - e_{of}`: 0 in
+    both arms means ``outcome`` is exactly the complement of ``of`` in that trial (e.g. every
+    pregnancy without a live birth ended in a miscarriage). Trials without such a row are left out.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`COMPLEMENT_COLUMNS`, in the plan's order of trials.
+    """
+    table = primary_table(review, outcome)
+    other = review.binary(of, main_only=False)[["study_id", "events_t", "total_t", "events_c", "total_c"]]
+    pairs = table.merge(other, on=["study_id", "total_t", "total_c"], suffixes=("", "_of"))
+    pairs = pairs.assign(neither_t=pairs["total_t"] - pairs["events_t"] - pairs["events_t_of"],
+                         neither_c=pairs["total_c"] - pairs["events_c"] - pairs["events_c_of"])
+    closest = (pairs["neither_t"].abs() + pairs["neither_c"].abs()).to_numpy()
+    pairs = pairs.iloc[np.argsort(closest, kind="stable")].drop_duplicates("study_id")
+    order = {study: i for i, study in enumerate(table["study_id"])}
+    return pairs.sort_values("study_id", key=lambda s: s.map(order))[list(COMPLEMENT_COLUMNS)].reset_index(drop=True)
+
+
+def complement_clause(review, outcome: str, of: str = "live_birth") -> str | None:
+    """How ``outcome`` and ``of`` share the plan's trials, in words.
+
+    None unless every trial counts both among the same women.
+
+    Examples: ``"in Coulam 1995, Stephenson 2010 every pregnancy without a live birth ended in a
+    miscarriage, so there the two odds ratios are reciprocals; in Yamada 2022, 2 of 50 (IVIG) and
+    0 of 49 (control) pregnancies ended in neither"``.
+    """
+    if outcome == of or primary_table(review, outcome).empty:
+        return None
+    pairs = complement_table(review, outcome, of)
+    if len(pairs) < len(primary_table(review, outcome)) or (pairs[["neither_t", "neither_c"]] < 0).any(axis=None):
+        return None
+    exact = (pairs["neither_t"] == 0) & (pairs["neither_c"] == 0)
+    titles = [registry_outcome(name).title.lower() for name in (of, outcome)]
+    parts = [f"in {', '.join(pairs.loc[exact, 'study'])} every pregnancy without a {titles[0]} ended in a {titles[1]}, "
+             "so there the two odds ratios are reciprocals"] if exact.any() else []
+    parts += [f"in {r.study}, {r.neither_t} of {r.total_t} ({INTERVENTION}) and {r.neither_c} of {r.total_c} "
+              f"({CONTROL.lower()}) pregnancies ended in neither" for r in pairs[~exact].itertuples()]
+    return "; ".join(parts)
+
+
 def complement_of(review, outcome: str, of: str = "live_birth") -> str | None:
     """``of`` when, in every trial of the plan, ``outcome``'s events are exactly the pregnancies without ``of``.
 
     A trial's outcome row (e.g. miscarriage, 11/29 vs 21/32) is the complement of its row of
-    ``of`` with the same denominator (live birth among the same pregnant women, 18/29 vs 11/32)
-    when the totals are equal and the events add up to them in both arms. Then the two
-    outcomes carry the same information and their odds ratios are reciprocals. None otherwise
-    (or when the outcome has no trial data, or is ``of`` itself).
+    ``of`` out of the same women (live birth, 18/29 vs 11/32) when the events add up to the
+    totals in both arms (:func:`complement_table`). Then the two outcomes carry the same
+    information and their odds ratios are reciprocals. None otherwise (or when the outcome has
+    no trial data, or is ``of`` itself).
     """
-    if outcome == of:
+    if outcome == of or primary_table(review, outcome).empty:
         return None
-    table = primary_table(review, outcome)
-    if table.empty:
-        return None
-    other = review.binary(of, main_only=False)
-    pairs = table.merge(other, on=["study_id", "denominator"], suffixes=("", "_of"))
-    if len(pairs.drop_duplicates("study_id")) < len(table):
-        return None
-    complement = ((pairs["total_t"] == pairs["total_t_of"]) & (pairs["total_c"] == pairs["total_c_of"])
-                  & (pairs["events_t"] + pairs["events_t_of"] == pairs["total_t"])
-                  & (pairs["events_c"] + pairs["events_c_of"] == pairs["total_c"]))
-    return of if complement.groupby(pairs["study_id"]).any().all() else None
+    pairs = complement_table(review, outcome, of)
+    exact = (pairs["neither_t"] == 0) & (pairs["neither_c"] == 0)
+    return of if len(pairs) == len(primary_table(review, outcome)) and exact.all() else None
 
 
 def missing_evidence(review, outcome: str) -> tuple[float, str]:

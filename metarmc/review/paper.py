@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..api import meta_binary, meta_continuous
 from ..audit import I2Rule
+from ..data import STATUS_REASONS
 from ..formatting import ci_range, interval, number, p_printed
 from ..results import MetaResult
 from ..schema import METHOD_LABELS, SIZE_COLUMNS
@@ -151,11 +152,16 @@ def differences(rep: Reproduction, studies: pd.DataFrame) -> list[str]:
     """Reasons, computed from the data, why our result can differ from the printed one."""
     reasons = []
     if len(rep.missing):
-        names = ", ".join(rep.missing["study"].drop_duplicates())
+        applies = rep.missing["status"] != "not_applicable"
+        untraced = ", ".join(rep.missing.loc[applies, "study"].drop_duplicates())
         found = rep.result.k if rep.result else 0
         reasons.append(f"The paper pooled {int(rep.reported['k'])} studies without saying which; numbers for this "
-                       f"outcome could be traced for {found} of the {len(studies)} included studies and not for "
-                       f"{names}.")
+                       f"outcome could be traced for {found} of the {len(studies)} included studies"
+                       + (f" and not for {untraced}." if untraced else "."))
+        if (~applies).any():
+            names = ", ".join(rep.missing.loc[~applies, "study"].drop_duplicates())
+            reasons.append(f"For {names} {STATUS_REASONS['not_applicable']} (see data/outcomes.csv), "
+                           "though the paper may have pooled it.")
     if len(rep.table):
         not_itt = rep.table.loc[rep.table["denominator"] != "itt", "study"]
         if len(not_itt):
@@ -184,10 +190,15 @@ def risk_of_bias(review) -> pd.DataFrame:
 
 
 def risk_of_bias_totals(review) -> pd.DataFrame:
-    """Per domain: how many studies we judge high / unclear risk, beside the paper's printed totals."""
+    """Per domain: how many studies we judge high / unclear / not obtained / low, beside the paper's printed totals.
+
+    The paper's RoB 1 has no "not obtained": a domain whose report we did not obtain would be
+    "unclear" in its terms, so compare its unclear total with our unclear plus not obtained.
+    """
     ours = (review.judgments().groupby("domain")["judgment"].value_counts().unstack(fill_value=0)
-            .reindex(columns=["high", "unclear", "low"], fill_value=0))
+            .reindex(columns=["high", "unclear", "not_obtained", "low"], fill_value=0))
     paper = review.rob_paper_totals.set_index("domain")[["high", "unclear"]]
     table = ours.join(paper, rsuffix="_paper").reindex(paper.index)
-    return table.rename(columns={"high": "high (ours)", "unclear": "unclear (ours)", "low": "low (ours)",
+    return table.rename(columns={"high": "high (ours)", "unclear": "unclear (ours)",
+                                 "not_obtained": "not obtained (ours)", "low": "low (ours)",
                                  "high_paper": "high (paper)", "unclear_paper": "unclear (paper)"})
