@@ -51,6 +51,7 @@ from .review.assumptions import EGERUP_2015
 from .review.audit import audit_flags, reproduced_vs_reported
 from .review.findings import complement_clause, complement_of, complement_table, summary_of_findings
 from .review.information import plan_tsa, planned_information_size, tsa_grid, tsa_verdict
+from .review.other_reviews import compare_reviews
 from .review.paper import (
                            I2_RULE,
                            as_the_paper_did,
@@ -99,5 +100,5 @@ __all__ = [
     "summary_of_findings", "standard_scenarios", "fitting_study_sets", "reconstruct",
     "PLAN", "primary_table", "other_body_table", "primary_result", "sensitivity_analyses", "with_adjusted_estimates",
     "plan_tsa", "planned_information_size", "tsa_grid", "tsa_verdict", "complement_of", "complement_clause",
-    "complement_table",
+    "complement_table", "compare_reviews",
 ]

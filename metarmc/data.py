@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from .review.registry import OUTCOMES as REGISTRY
-from .schema import MEASURES, MODELS, VALUE_COLUMNS
+from .schema import MEASURES, MODELS, RATIO_MEASURES, VALUE_COLUMNS
 
 __all__ = [
     "DENOMINATORS",
@@ -256,6 +256,79 @@ class FileSpec:
 _REQUIRED = Column(required=True)
 _COUNT = Column(COUNT)
 
+# --------------------------------------------------------------------------- other_reviews.csv: its spec
+
+_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
+
+def split_keys(raw: str) -> tuple[str, ...]:
+    """The keys of a semicolon list such as ``"perino1997; stephenson1998"`` (empty cell: none).
+
+    Examples
+    --------
+    >>> split_keys("perino1997; stephenson1998"), split_keys("")
+    (('perino1997', 'stephenson1998'), ())
+    """
+    return tuple(part.strip() for part in raw.split(";")) if raw.strip() else ()
+
+
+DATE = Kind("a date YYYY, YYYY-MM or YYYY-MM-DD", "str", lambda raw: raw if _DATE.fullmatch(raw) else None)
+STUDY_KEYS = Kind(
+    "keys firstauthorYEAR in lowercase separated by semicolons (e.g. perino1997;stephenson1998)",
+    "str",
+    lambda raw: raw if all(_STUDY_ID.fullmatch(key) for key in split_keys(raw)) else None,
+)
+
+REVIEW_DESIGNS = ("aggregate", "aggregate_and_ipd", "narrative", "unclear")
+EVIDENCE = ("randomised", "non_randomised", "mixed", "unclear")
+TRIAL_LISTS = ("complete", "partial", "none")
+REVIEW_OUTCOMES = ("live_birth", "no_live_birth")
+SUBGROUPS = ("all", "primary", "secondary")
+REVIEW_SOURCE_TYPES = ("full_text", "abstract", "table", "figure_legends", "reference_list", "bibliographic_record")
+"""What kind of document a value of ``other_reviews.csv`` was read in."""
+
+OTHER_REVIEWS = FileSpec(
+    {
+        "review_id": Column(STUDY_ID, required=True),
+        "label": _REQUIRED,
+        "year": Column(YEAR, required=True),
+        "citation": _REQUIRED,
+        "doi": Column(),
+        "pmid": Column(),
+        "paper_ref": Column(SIZE),
+        "design": Column(required=True, choices=REVIEW_DESIGNS),
+        "evidence": Column(required=True, choices=EVIDENCE),
+        "search_end": Column(DATE),
+        "n_studies": _COUNT,
+        "n_rcts": _COUNT,
+        "n_participants": _COUNT,
+        "trials_listed": Column(required=True, choices=TRIAL_LISTS),
+        "trials_in_paper": Column(STUDY_KEYS),
+        "trials_other": Column(STUDY_KEYS),
+        "trials_source": Column(),
+        "trials_source_type": Column(choices=REVIEW_SOURCE_TYPES),
+        "trials_quote": Column(),
+        "outcome": Column(required=True, choices=REVIEW_OUTCOMES),
+        "subgroup": Column(required=True, choices=SUBGROUPS),
+        "measure": Column(choices=RATIO_MEASURES),
+        "model": Column(choices=MODELS),
+        "estimate": Column(POSITIVE),
+        "ci_low": Column(POSITIVE),
+        "ci_high": Column(POSITIVE),
+        "p": Column(),  # as printed: ".02", "< 0.0001"
+        "status": Column(required=True, choices=STATUSES),
+        "source": _REQUIRED,
+        "source_type": Column(required=True, choices=REVIEW_SOURCE_TYPES),
+        "quote": Column(),
+        "notes": Column(),
+    },
+    key=("review_id", "outcome", "subgroup"),
+)
+"""``other_reviews.csv``: other reviews of IVIG for recurrent miscarriage, one row per (review, result)."""
+
+REVIEW_LEVEL_COLUMNS = tuple(OTHER_REVIEWS.columns)[: tuple(OTHER_REVIEWS.columns).index("outcome")]
+"""The columns that describe a review as a whole: the same on every row of that review."""
+
 FILES: Mapping[str, FileSpec] = {
     "studies": FileSpec(
         {
@@ -375,6 +448,7 @@ FILES: Mapping[str, FileSpec] = {
         },
         key=("analysis", "quantity", "location", "quote"),
     ),
+    "other_reviews": OTHER_REVIEWS,
     "estimates": FileSpec(
         {
             "study_id": _REQUIRED,
@@ -925,6 +999,100 @@ def _overlap_problems(table: _Table) -> Iterator[Problem]:
             yield Problem(table.file, number, "other_study_id", message)
 
 
+# --------------------------------------------------------------------------- other_reviews.csv: its checks
+
+_RESULT_VALUES = ("measure", "model", "estimate", "ci_low", "ci_high", "p")
+
+
+def _other_review_problems(table: _Table, studies: _Table | None) -> Iterator[Problem]:
+    """Check each row of ``other_reviews.csv``, its trial lists against studies.csv, and each review's rows."""
+    for number, row in table.rows:
+        for column, message in (*_review_result_messages(row), *_trial_list_messages(row)):
+            yield Problem(table.file, number, column, message)
+    yield from _trials_in_paper_problems(table, studies)
+    yield from _review_level_problems(table)
+
+
+def _review_result_messages(row: dict[str, str]) -> Iterator[tuple[str, str]]:
+    """A result needs its measure, estimate, CI and quote when extracted, no value otherwise, and a sane CI."""
+    status = row.get("status")
+    if status == "extracted":
+        for name in ("measure", "estimate", "ci_low", "ci_high", "quote"):
+            if row.get(name) == "":
+                yield name, f"{name} is required when status is extracted; found an empty cell"
+    elif status in STATUSES:
+        for name in _RESULT_VALUES:
+            if row.get(name):
+                yield name, f"{name} must be empty when status is {status}; found {row[name]!r}"
+        if row.get("notes") == "":
+            yield "notes", f"notes is required when status is {status} (say what was reached); found an empty cell"
+    low, estimate, high = (_value("other_reviews", name, row.get(name, ""))
+                           for name in ("ci_low", "estimate", "ci_high"))
+    if None not in (low, estimate, high) and not low <= estimate <= high:
+        yield "estimate", f"estimate must lie within ci_low to ci_high ({low} to {high}); found {estimate}"
+    studies, rcts = (_value("other_reviews", name, row.get(name, "")) for name in ("n_studies", "n_rcts"))
+    if None not in (studies, rcts) and rcts > studies:
+        yield "n_rcts", f"n_rcts must be at most n_studies ({studies}); found {rcts}"
+
+
+def _trial_list_messages(row: dict[str, str]) -> Iterator[tuple[str, str]]:
+    """A trial list goes with its source, holds each trial once, and a complete one counts n_studies trials."""
+    listed = row.get("trials_listed")
+    keys = [key for name in ("trials_in_paper", "trials_other") for key in split_keys(row.get(name, ""))]
+    if listed == "none":
+        for name in ("trials_in_paper", "trials_other"):
+            if row.get(name):
+                yield name, f"{name} must be empty when trials_listed is none; found {row[name]!r}"
+    elif listed in TRIAL_LISTS:
+        if not keys:
+            yield "trials_listed", (f"trials_listed {listed} needs at least one key in trials_in_paper or "
+                                    "trials_other; found none")
+        for name in ("trials_source", "trials_source_type", "trials_quote"):
+            if row.get(name) == "":
+                yield name, f"{name} is required when trials_listed is {listed}; found an empty cell"
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        yield "trials_other", (f"expected each trial once in trials_in_paper and trials_other; "
+                               f"found {', '.join(repeated)} again")
+    n_studies = _value("other_reviews", "n_studies", row.get("n_studies", ""))
+    if listed == "complete" and n_studies is not None and len(keys) != n_studies:
+        yield "trials_listed", (f"a complete trial list must name n_studies ({n_studies}) trials; "
+                                f"found {len(keys)}")
+
+
+def _trials_in_paper_problems(table: _Table, studies: _Table | None) -> Iterator[Problem]:
+    """trials_in_paper holds only study_ids of studies.csv, and trials_other none of them."""
+    if studies is None or not studies.has("study_id") or not table.has("trials_in_paper", "trials_other"):
+        return
+    known = set(studies.column("study_id"))
+    for number, row in table.rows:
+        unknown = [key for key in split_keys(row["trials_in_paper"]) if key not in known]
+        if unknown:
+            message = f"trials_in_paper must hold study_ids of studies.csv; found {', '.join(unknown)}"
+            yield Problem(table.file, number, "trials_in_paper", message)
+        paper = [key for key in split_keys(row["trials_other"]) if key in known]
+        if paper:
+            message = (f"trials_other must hold only trials the paper did not include; found {', '.join(paper)}, "
+                       "a study_id of studies.csv (it belongs in trials_in_paper)")
+            yield Problem(table.file, number, "trials_other", message)
+
+
+def _review_level_problems(table: _Table) -> Iterator[Problem]:
+    """Every row of one review repeats the same review-level cells (:data:`REVIEW_LEVEL_COLUMNS`)."""
+    first: dict[str, tuple[int, dict[str, str]]] = {}
+    for number, row in table.rows:
+        review = row.get("review_id", "")
+        if review not in first:
+            first[review] = (number, row)
+            continue
+        where, earlier = first[review]
+        for name in REVIEW_LEVEL_COLUMNS:
+            if name in row and row[name] != earlier[name]:
+                yield Problem(table.file, number, name,
+                              f"{name} must be the same on every row of review {review} (as on row {where}: "
+                              f"{earlier[name]!r}); found {row[name]!r}")
+
+
 # --------------------------------------------------------------------------- validate
 
 
@@ -948,6 +1116,7 @@ def _problems(tables: Mapping[str, _Table | None]) -> list[Problem]:
         "study_facts": (known(), _study_fact_problems),
         "harms": (known(), _harm_problems),
         "overlaps": (known(), known("other_study_id"), _overlap_problems),
+        "other_reviews": (lambda reviews: _other_review_problems(reviews, studies),),
         "screening": (lambda log: _screening_problems(log, studies),),  # living review (issue 15)
     }
     for name, table_checks in checks.items():
@@ -1061,6 +1230,7 @@ class Review:
     search: pd.DataFrame
     reported: pd.DataFrame
     reported_facts: pd.DataFrame
+    other_reviews: pd.DataFrame
     estimates: pd.DataFrame
     study_facts: pd.DataFrame
     harms: pd.DataFrame
@@ -1261,6 +1431,28 @@ class Review:
                 found.setdefault((int(t), int(c)), f"studies.csv n_{kind}")
         return list(found.items())
 
+    def other_review_list(self) -> pd.DataFrame:
+        """The other reviews of ``other_reviews.csv``, one row per review, with their trial lists split.
+
+        Returns
+        -------
+        DataFrame
+            The :data:`REVIEW_LEVEL_COLUMNS` of each review's first row, in file order, with
+            ``trials_in_paper`` and ``trials_other`` as tuples of keys (empty tuple: none seen)
+            and ``studies_in_paper``, the paper's labels of ``trials_in_paper``.
+
+        Examples
+        --------
+        >>> reviews = load().other_review_list().set_index("review_id")
+        >>> reviews.loc["habets2022", ["trials_listed", "studies_in_paper"]].tolist()
+        ['partial', ('Jafarzadeh 2018',)]
+        """
+        reviews = self.other_reviews.drop_duplicates("review_id")[list(REVIEW_LEVEL_COLUMNS)].reset_index(drop=True)
+        labels = self.studies.set_index("study_id")["label"]
+        for name in ("trials_in_paper", "trials_other"):
+            reviews[name] = [split_keys(raw) if isinstance(raw, str) else () for raw in reviews[name]]
+        reviews["studies_in_paper"] = [tuple(labels[key] for key in keys) for keys in reviews["trials_in_paper"]]
+        return reviews
     def reported_estimates(self, outcome: str) -> pd.DataFrame:
         """The effect estimates studies themselves report for ``outcome`` (``estimates.csv``, e.g. an adjusted
         odds ratio), with the study's label (``study``) and design columns, ordered by label."""

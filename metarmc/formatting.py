@@ -128,6 +128,20 @@ def interval(estimate: float, low: float, high: float) -> str:
     return f"{estimate:.2f} [{low:.2f}, {high:.2f}]"
 
 
+def listing(items) -> str:
+    """``A, B and C``: words for prose, joined as a sentence lists them (``none`` if there are none).
+
+    Examples
+    --------
+    >>> listing(["Shi 2022"]), listing(["Shi 2022", "Habets 2022", "Hutton 2007"]), listing([])
+    ('Shi 2022', 'Shi 2022, Habets 2022 and Hutton 2007', 'none')
+    """
+    items = list(items)
+    if not items:
+        return "none"
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def studies_text(k: int) -> str:
     """``1 study``, ``8 studies``."""
     return f"{k} {'study' if k == 1 else 'studies'}"

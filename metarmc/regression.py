@@ -159,6 +159,14 @@ def tau2_reml(yi, vi, X, include) -> np.ndarray:
     its midpoint. τ² = 0 when the score is not positive at 0. Iterated until the change is below
     1e-12 (relative to max(1, τ²)); in a batch each analysis stops as soon as it has converged,
     and one still moving after 1,000 steps raises a :class:`~metarmc.heterogeneity.ConvergenceWarning`.
+
+    The REML likelihood can have a local maximum inside while its largest value is at τ² = 0
+    (the score is then negative at 0, positive further on, and zero at the inner maximum).
+    As metafor's ``rma()`` does ("Fisher scoring algorithm may have gotten stuck at a local
+    maximum. Setting tau^2 = 0"), the root is kept only when its restricted log-likelihood
+    (:func:`reml_log_likelihood`) is not below the one at τ² = 0. Example: ``yi = (0, 0, 0.0599,
+    -0.8223, -1.6673)``, ``vi = (0.375, 0.01, 0.01, 1, 0.375)`` without moderators has an inner
+    root at τ² ≈ 0.184 with a lower likelihood than τ² = 0, which metafor and this function return.
     """
     shape, k, p = np.shape(yi)[:-1], np.shape(yi)[-1], X.shape[-1]
     flat = [np.broadcast_to(a, (*shape, k)).reshape(-1, k) for a in (yi, vi, include)]
@@ -186,8 +194,24 @@ def tau2_reml(yi, vi, X, include) -> np.ndarray:
     if active.size:
         warnings.warn(f"meta-regression REML tau2 did not converge in {_REML_MAX_ITER:,} iterations for "
                       f"{active.size} of {tau2.size} analyses", ConvergenceWarning, stacklevel=2)
+    at_zero = reml_log_likelihood(np.zeros_like(tau2), *flat, design) > reml_log_likelihood(tau2, *flat, design)
+    tau2 = np.where(at_zero, 0.0, tau2)
     df = study_count(include) - p
     return np.where(df > 0, tau2.reshape(shape), 0.0)
+
+
+def reml_log_likelihood(tau2, yi, vi, include, X) -> np.ndarray:
+    """The restricted log-likelihood at ``tau2``, without its constant.
+
+    .. math:: \\ell_R(\\tau^2) = -\\tfrac12 \\Big[\\sum_i \\log(v_i + \\tau^2)
+              + \\log\\lvert X^\\top W X\\rvert + y^\\top P y\\Big]
+
+    (Viechtbauer 2005, eq. 12; the constant :math:`-\\tfrac{k-p}{2}\\log 2\\pi` is left out,
+    so only differences are meaningful).
+    """
+    fit = weighted_fit(yi, vi, X, include, tau2)
+    log_det_information = -np.linalg.slogdet(fit.cov)[1]
+    return -0.5 * (study_sum(include * np.log(vi + np.asarray(tau2)[..., None])) + log_det_information + fit.rss)
 
 
 def _score(tau2, yi, vi, X, include) -> tuple[np.ndarray, np.ndarray]:

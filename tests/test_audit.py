@@ -608,3 +608,12 @@ def test_cli_text_shows_each_analysis_side_by_side():
         assert f"\n{analysis} (" in f"\n{done.stdout}"
     assert "reported" in done.stdout and "reproduced" in done.stdout
     assert "- z_from_ci: the estimate 1.50 and 95% CI 0.98 to 2.30 (log scale) imply Z = 1.86" in done.stdout
+
+
+def test_every_rule_has_a_title_for_readers():
+    """Each rule a flag can name (the RULES and the two-arm GRIM of splits) reads in words on the front page."""
+    from metarmc.audit import RULE_TITLES, RULES
+
+    rule_names = {rule.__name__.removeprefix("check_") for rule in RULES} | {"split_percent"}
+    assert set(RULE_TITLES) == rule_names
+    assert all(title and "_" not in title for title in RULE_TITLES.values())

@@ -415,6 +415,97 @@ def test_each_problem_is_reported_at_its_cell(copy: Path, name: str):
     assert locations(data.validate(copy)) == [expected]
 
 
+# --------------------------------------------------------------------------- other_reviews.csv, one problem each
+
+# Rows of the fixture's other_reviews.csv (header = 1): Omega 2008 (2, 3), Sigma 2012 (4, 5), Tau 2003 (6).
+OMEGA, SIGMA, TAU = (2, 3), (4, 5), (6,)
+OTHER = "other_reviews.csv"
+
+
+def set_review(folder: Path, rows: tuple[int, ...], column: str, value: str) -> None:
+    """Set a review-level cell on every row of one review (they must stay identical)."""
+    for row in rows:
+        set_cell(folder, OTHER, row, column, value)
+
+
+def at(rows: tuple[int, ...], column: str) -> list[str]:
+    """The locations ``other_reviews.csv:ROW:column`` of ``rows``."""
+    return [f"{OTHER}:{row}:{column}" for row in rows]
+
+
+OTHER_BREAKS = {
+    "paper trial not in studies.csv": (
+        lambda d: set_review(d, OMEGA, "trials_in_paper", "delta2020"), at(OMEGA, "trials_in_paper")),
+    "a paper study among the other trials": (
+        lambda d: set_review(d, OMEGA, "trials_other", "gamma2010"), at(OMEGA, "trials_other")),
+    "a trial listed twice": (
+        lambda d: set_review(d, SIGMA, "trials_other", "eta2007;eta2007"), at(SIGMA, "trials_other")),
+    "a trial in both lists": (  # listed twice, and a paper study among the other trials
+        lambda d: set_review(d, SIGMA, "trials_other", "beta2005"), sorted(at(SIGMA, "trials_other") * 2)),
+    "complete list shorter than n_studies": (
+        lambda d: set_review(d, OMEGA, "n_studies", "3"), at(OMEGA, "trials_listed")),
+    "more RCTs than studies": (lambda d: set_review(d, SIGMA, "n_rcts", "4"), at(SIGMA, "n_rcts")),
+    "trials although none listed": (
+        lambda d: set_cell(d, OTHER, 6, "trials_in_paper", "alpha2001"), at(TAU, "trials_in_paper")),
+    "partial list without its source": (
+        lambda d: set_review(d, SIGMA, "trials_source", ""), at(SIGMA, "trials_source")),
+    "partial list without a trial": (
+        lambda d: [set_review(d, SIGMA, name, "") for name in ("trials_in_paper", "trials_other")],
+        at(SIGMA, "trials_listed")),
+    "bad trial key": (lambda d: set_review(d, OMEGA, "trials_other", "Zeta 1999"), at(OMEGA, "trials_other")),
+    "review-level cell differs between rows": (
+        lambda d: set_cell(d, OTHER, 3, "label", "Omega 2009"), at((3,), "label")),
+    "estimate outside its CI": (lambda d: set_cell(d, OTHER, 2, "estimate", "3.10"), at((2,), "estimate")),
+    "negative ratio": (lambda d: set_cell(d, OTHER, 4, "estimate", "-0.8"), at((4,), "estimate")),
+    "extracted without a quote": (lambda d: set_cell(d, OTHER, 4, "quote", ""), at((4,), "quote")),
+    "extracted without a CI limit": (lambda d: set_cell(d, OTHER, 2, "ci_low", ""), at((2,), "ci_low")),
+    "not_found with an estimate": (lambda d: set_cell(d, OTHER, 6, "estimate", "1.2"), at(TAU, "estimate")),
+    "not_found without notes": (lambda d: set_cell(d, OTHER, 6, "notes", ""), at(TAU, "notes")),
+    "unknown evidence": (lambda d: set_review(d, TAU, "evidence", "cohort"), at(TAU, "evidence")),
+    "unknown review outcome": (lambda d: set_cell(d, OTHER, 2, "outcome", "miscarriage"), at((2,), "outcome")),
+    "unknown review measure": (lambda d: set_cell(d, OTHER, 2, "measure", "HR"), at((2,), "measure")),
+    "unknown source type": (lambda d: set_cell(d, OTHER, 2, "source_type", "website"), at((2,), "source_type")),
+    "search date not a date": (lambda d: set_review(d, OMEGA, "search_end", "May 2008"), at(OMEGA, "search_end")),
+    "result row repeated": (lambda d: append_copy(d, OTHER, 2), at((7,), "subgroup")),
+    "other_reviews.csv missing": (lambda d: (d / OTHER).unlink(), [f"{OTHER}:1:-"]),
+}
+
+
+@pytest.mark.parametrize("name", OTHER_BREAKS)
+def test_each_other_review_problem_is_reported_at_its_cells(copy: Path, name: str):
+    breaking, expected = OTHER_BREAKS[name]
+    breaking(copy)
+    assert locations(data.validate(copy)) == expected
+
+
+def test_other_review_messages_say_expected_and_found(copy: Path):
+    set_review(copy, OMEGA, "trials_in_paper", "delta2020")
+    set_cell(copy, OTHER, 3, "label", "Omega 2009")
+    assert [str(problem) for problem in data.validate(copy)] == [
+        "other_reviews.csv:2:trials_in_paper: trials_in_paper must hold study_ids of studies.csv; found delta2020",
+        "other_reviews.csv:3:trials_in_paper: trials_in_paper must hold study_ids of studies.csv; found delta2020",
+        "other_reviews.csv:3:label: label must be the same on every row of review omega2008 (as on row 2: "
+        "'Omega 2008'); found 'Omega 2009'",
+    ]
+
+
+def test_other_review_list_is_one_typed_row_per_review():
+    reviews = data.load(VALID).other_review_list()
+    assert reviews["review_id"].tolist() == ["omega2008", "sigma2012", "tau2003"]
+    assert list(reviews.columns) == [*data.REVIEW_LEVEL_COLUMNS, "studies_in_paper"]
+    assert reviews["trials_in_paper"].tolist() == [("alpha2001",), ("beta2005",), ()]
+    assert reviews["trials_other"].tolist() == [("zeta1999",), ("eta2007",), ()]
+    assert reviews["studies_in_paper"].tolist() == [("Alpha 2001",), ("Beta 2005",), ()]
+    assert str(reviews["n_rcts"].dtype) == "Int64" and reviews["n_participants"].isna().tolist() == [False, True, True]
+
+
+def test_other_reviews_loads_every_row_typed():
+    table = data.load(VALID).other_reviews
+    assert list(table.columns) == list(data.FILES["other_reviews"].columns)
+    assert len(table) == 5 and str(table["estimate"].dtype) == "float64"
+    assert table["estimate"].isna().tolist() == [False, False, False, False, True]
+
+
 def test_malformed_study_id(copy: Path):
     append_copy(copy, "studies.csv", 3, study_id="Delta 2020")
     problems = data.validate(copy)

@@ -10,6 +10,7 @@ from .rules import (
                     FACT_COLUMNS,
                     FACT_QUANTITIES,
                     FLAG_COLUMNS,
+                    RULE_TITLES,
                     RULES,
                     Flag,
                     I2Rule,
@@ -28,7 +29,8 @@ from .rules import (
 )
 from .splits import SPLIT_COLUMNS, SplitSearch, check_split, nearest_compatible_total, split_search
 
-__all__ = ["FACT_COLUMNS", "FACT_QUANTITIES", "FLAG_COLUMNS", "RULES", "Flag", "I2Rule", "audit", "audit_frame",
+__all__ = ["FACT_COLUMNS", "FACT_QUANTITIES", "FLAG_COLUMNS", "RULES", "RULE_TITLES", "Flag", "I2Rule", "audit",
+           "audit_frame",
            "check_ci_symmetry", "check_ci_vs_p", "check_counts", "check_estimate_in_ci", "check_grim_percent",
            "check_model_rule", "check_p_from_z", "check_wording", "check_z_from_ci", "checked_facts",
            "comparison_json", "comparison_text", "SPLIT_COLUMNS", "SplitSearch", "check_split",

@@ -401,6 +401,15 @@ def _heterogeneity_wording(row: PrintedResult, fact, i2_rule: I2Rule) -> Flag | 
 RULES: tuple[Rule, ...] = (check_ci_vs_p, check_z_from_ci, check_p_from_z, check_estimate_in_ci,
                            check_ci_symmetry, check_model_rule, check_counts, check_grim_percent, check_wording)
 
+#: What each rule's flag says, in a reader's words (``rule`` of a :class:`Flag` -> title); the
+#: two-arm GRIM of :mod:`~metarmc.audit.splits` is ``split_percent``.
+RULE_TITLES = {"ci_vs_p": "CI and P contradict each other", "z_from_ci": "Z does not follow from the CI",
+               "p_from_z": "P does not follow from Z", "estimate_in_ci": "estimate outside its own CI",
+               "ci_symmetry": "CI not centred on the estimate", "model_rule": "model breaks the paper's own rule",
+               "counts": "numbers of studies or women disagree", "grim_percent": "impossible percentage",
+               "wording": "text contradicts the numbers",
+               "split_percent": "no split of the women gives both printed percentages"}
+
 
 def audit(reported: pd.DataFrame, facts: pd.DataFrame | None = None, rules: Sequence[Rule] = RULES, *,
           i2_rule: I2Rule | None = None) -> list[Flag]:

@@ -8,7 +8,8 @@ imports this package. Here:
 - :mod:`~metarmc.review.audit`: the audit of the paper's printed results, with its own I² rule;
 - :mod:`~metarmc.review.scenarios`: the standard sensitivity analyses of an outcome;
 - :mod:`~metarmc.review.findings`: the GRADE summary of findings built from the data;
-- :mod:`~metarmc.review.assumptions`: the trial sequential analysis assumptions of Egerup et al. (2015).
+- :mod:`~metarmc.review.assumptions`: the trial sequential analysis assumptions of Egerup et al. (2015);
+- :mod:`~metarmc.review.other_reviews`: the other reviews of IVIG for recurrent miscarriage beside the paper.
 
 Import their public names from :mod:`metarmc` (``from metarmc import reproduce``); this package's
 ``__init__`` imports nothing, so that :mod:`metarmc.data` can read the registry without a cycle.

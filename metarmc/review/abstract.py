@@ -13,7 +13,8 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from ..formatting import studies_text
+from ..audit import RULE_TITLES
+from ..formatting import listing, studies_text
 from ..grade import SYMBOLS, SummaryOfFindings, statement
 from .audit import audit_flags
 from .findings import PRINTED_ONLY
@@ -28,12 +29,6 @@ DOMAIN_WORDS = {"risk_of_bias": "limitations in how the trials were run or repor
                 "indirectness": "trials in other populations or comparisons",
                 "imprecision": "imprecision (too few women, wide confidence intervals)",
                 "publication_bias": "missing evidence (trials without usable data)"}
-#: How each audit rule reads for a reader.
-RULE_WORDS = {"ci_vs_p": "CI and P contradict each other", "z_from_ci": "Z does not follow from the CI",
-              "p_from_z": "P does not follow from Z", "estimate_in_ci": "estimate outside its own CI",
-              "ci_symmetry": "CI not centred on the estimate", "model_rule": "model breaks the paper's own rule",
-              "counts": "numbers of studies or women disagree", "grim_percent": "impossible percentage",
-              "wording": "text contradicts the numbers"}
 
 
 class BottomLine(NamedTuple):
@@ -53,7 +48,7 @@ def bottom_line(sof: SummaryOfFindings) -> BottomLine:
               f"{live_birth.absolute_text('live births')}, an odds ratio of "
               f"{live_birth.relative_effect.removeprefix('OR ')}.")
     lowered = [DOMAIN_WORDS[r.domain] for r in live_birth.ratings if r.downgrade]
-    reasons = f", because of {_listing(lowered)}" if lowered else ""
+    reasons = f", because of {listing(lowered)}" if lowered else ""
     certainty = f"The certainty of this evidence is {live_birth.certainty}{reasons}."
     if harms.control_risk is None:
         harm = (f"Harms are uncertain: no trial's adverse-reaction counts could be traced, and the paper's own pooled "
@@ -109,12 +104,6 @@ def reproduction_table(review) -> pd.DataFrame:
             "Paper printed": f"{row.paper} ({row.paper_model} effect)",
             "Redone by the paper's method": row.ours if row.k_ours == 0 else f"{row.ours} ({row.our_model} effect)",
             "Match": match_words[row.match],
-            "Audit": ("\u26a0 " + "; ".join(RULE_WORDS[r] for r in rules)) if rules else "no contradiction found",
+            "Audit": ("\u26a0 " + "; ".join(RULE_TITLES[r] for r in rules)) if rules else "no contradiction found",
         })
     return pd.DataFrame(rows)
-
-
-def _listing(items: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-

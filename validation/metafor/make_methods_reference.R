@@ -153,6 +153,11 @@ reg_case("bcg_OR_year_REML", DS_BCG_OR, reg_input(bcg_or), "year", "REML")
 reg_case("collins_OR_year_REML_knha",
          "dat.collins1985b, pre-eclampsia log OR: escalc(measure = \"OR\", ai = pre.xti, n1i = pre.nti, ci = pre.xci, n2i = pre.nci)",
          col_reg, "year", "REML", "knha")
+reg_case("local_maximum_intercept_REML",
+         "five effects (log ratios) whose REML likelihood has an inner local maximum, tau2 about 0.184, below its value at tau2 = 0; found by the property test of tests/test_regression.py",
+         list(study = paste0("S", 1:5), yi = c(0, 0, 0.0599, -0.8223, -1.6673), vi = c(0.375, 0.01, 0.01, 1.0, 0.375)),
+         character(0), "REML",
+         note = "metafor warns 'Fisher scoring algorithm may have gotten stuck at a local maximum. Setting tau^2 = 0.' and returns tau2 = 0.")
 
 ## ---------------------------------------------------------------------------
 ## influence diagnostics and Baujat plot coordinates: influence(res), baujat(res)
