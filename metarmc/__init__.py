@@ -27,13 +27,21 @@ from . import formatting
 from .api import leave_one_out, meta_binary, meta_continuous, meta_generic
 from .audit import Flag, I2Rule, audit_frame, comparison_text
 from .bayes import BayesMeta, bayes_meta
-from .bias import egger_test, trim_and_fill
+from .bias import AsymmetryTest, egger_test, harbord_test, peters_test, small_study_direction, trim_and_fill
 from .cumulative import cumulative_meta_analysis
 from .data import changelog_dates, load, validate
 from .forensics import fitting_study_sets, reconstruct
 from .grade import grade_table
 from .influence import baujat, influence_diagnostics
-from .measures import compare_measures, control_risk, corresponding_risk, implied_effects, risks_and_odds
+from .measures import (
+                           NumberNeededToTreat,
+                           compare_measures,
+                           control_risk,
+                           corresponding_risk,
+                           implied_effects,
+                           number_needed_to_treat,
+                           risks_and_odds,
+)
 from .pooling import Pooled, pool_binary, pool_effects, prepare_binary
 from .printed import PrintedResult
 from .qprofile import heterogeneity_ci
@@ -76,10 +84,12 @@ from .weights import study_weights, weight_table
 __all__ = [
     # engine
     "meta_binary", "meta_continuous", "meta_generic", "leave_one_out", "pool_binary", "pool_effects", "prepare_binary",
-    "Pooled", "MetaResult", "egger_test", "trim_and_fill", "cumulative_meta_analysis", "tsa",
+    "Pooled", "MetaResult", "egger_test", "peters_test", "harbord_test", "AsymmetryTest",
+    "small_study_direction", "trim_and_fill", "cumulative_meta_analysis", "tsa",
     "required_information_size",
     "Scenario", "scenarios", "leave_one_out_summary", "study_weights", "weight_table", "compare_measures",
-    "control_risk", "corresponding_risk", "implied_effects", "risks_and_odds", "grade_table",
+    "control_risk", "corresponding_risk", "implied_effects", "risks_and_odds", "number_needed_to_treat",
+    "NumberNeededToTreat", "grade_table",
     "audit_frame", "comparison_text", "Flag", "I2Rule", "PrintedResult", "formatting",
     "meta_regression", "MetaRegression", "influence_diagnostics", "baujat", "gosh", "heterogeneity_ci",
     "bayes_meta", "BayesMeta", "read_rm5", "Rm5Review", "Rm5Outcome",

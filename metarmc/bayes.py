@@ -207,6 +207,10 @@ class BayesMeta:
         """Posterior density of ``parameter`` ("tau", "mu" or "prediction") at ``x``."""
         return self._posterior.density(_check_parameter(parameter), x)
 
+    def prior_density(self, x):
+        """The prior density of τ at ``x`` (:func:`tau_prior_density` with this fit's prior)."""
+        return tau_prior_density(x, self.tau_prior, self.tau_scale)
+
     def cdf(self, parameter: str, x):
         """Posterior probability that ``parameter`` is at most ``x``."""
         return self._posterior.cdf(_check_parameter(parameter), x)
@@ -236,6 +240,27 @@ class BayesMeta:
             lines.append(f"  {name}: median {row['median']:.4g}, mean {row['mean']:.4g}, sd {row['sd']:.4g}, "
                          f"[{row['ci_low']:.4g}, {row['ci_high']:.4g}]")
         return "\n".join(lines)
+
+
+def tau_prior_density(x, tau_prior: str = "half-normal", tau_scale: float = 0.5):
+    """The density of a half-normal or half-Cauchy prior for τ, normalised on :math:`[0, \\infty)`.
+
+    .. math:: p(\\tau) = \\frac{2}{s\\sqrt{2\\pi}} e^{-\\tau^2 / (2 s^2)} \\quad \\text{(half-normal)},
+              \\qquad p(\\tau) = \\frac{2}{\\pi s \\,(1 + \\tau^2 / s^2)} \\quad \\text{(half-Cauchy)},
+
+    for :math:`\\tau \\ge 0` (0 below), with scale :math:`s` = ``tau_scale``.
+
+    Examples
+    --------
+    >>> round(float(tau_prior_density(0.0, "half-Cauchy", 1.0)), 6)   # 2 / pi
+    0.63662
+    """
+    if tau_prior not in TAU_PRIORS:
+        raise ValueError(f"tau_prior must be one of {', '.join(TAU_PRIORS)}; got {tau_prior!r}")
+    z = np.asarray(x, dtype=float) / tau_scale
+    density = (np.exp(-z**2 / 2) * math.sqrt(2 / math.pi) if tau_prior == "half-normal"
+               else 2 / (math.pi * (1 + z**2))) / tau_scale
+    return np.where(z >= 0, density, 0.0)
 
 
 def bayes_meta(yi, vi, *, tau_prior="half-normal", tau_scale=0.5, mu_prior=None, level=0.95,

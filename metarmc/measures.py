@@ -108,10 +108,17 @@ class NumberNeededToTreat(NamedTuple):
     def text(self) -> str:
         """``NNTB 8 (5 to 20)`` or ``NNTB 8 (NNTB 4 to ∞ to NNTH 50)``, rounded up as Altman advises."""
         kind = "NNTB" if self.benefit else "NNTH"
-        point = math.ceil(self.estimate)
-        if self.crosses_zero:
-            return f"{kind} {point} (NNTB {math.ceil(self.low)} to \u221e to NNTH {math.ceil(self.high)})"
-        return f"{kind} {point} ({math.ceil(self.low)} to {math.ceil(self.high)})"
+        point, low, high = (_rounded_up(x) for x in (self.estimate, self.low, self.high))
+        if self.crosses_zero:  # a limit at exactly 0 leaves only one side
+            benefit_side = f"NNTB {low} to " if low != "\u221e" else ""
+            harm_side = f" to NNTH {high}" if high != "\u221e" else ""
+            return f"{kind} {point} ({benefit_side}\u221e{harm_side})"
+        return f"{kind} {point} ({low} to {high})"
+
+
+def _rounded_up(x: float) -> str:
+    """A whole number, rounded up; 1e-9 absorbs floating-point noise (1/(2/3 - 1/2) must stay 6); ∞ as such."""
+    return "\u221e" if math.isinf(x) else str(math.ceil(x - 1e-9))
 
 
 def number_needed_to_treat(risk_difference: float, ci_low: float, ci_high: float,
@@ -143,7 +150,8 @@ def number_needed_to_treat(risk_difference: float, ci_low: float, ci_high: float
     if not ci_low <= risk_difference <= ci_high:
         raise ValueError(f"the risk difference {risk_difference!r} must lie within its CI ({ci_low!r}, {ci_high!r})")
     sign = 1.0 if benefit == "higher" else -1.0
-    rd, low, high = sign * risk_difference, *sorted((sign * ci_low, sign * ci_high))
+    # numpy floats: a CI limit (or the estimate) at exactly 0 gives an infinite NNT, not ZeroDivisionError
+    rd, low, high = np.float64(sign * risk_difference), *np.sort(np.float64([sign * ci_low, sign * ci_high]))
     with np.errstate(divide="ignore"):
         if low <= 0 <= high:     # benefit bound from the largest benefit, harm bound from the largest harm
             return NumberNeededToTreat(1 / abs(rd), 1 / high, 1 / abs(low), rd > 0, True)

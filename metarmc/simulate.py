@@ -30,14 +30,15 @@ estimators in simulated random-effects meta-analyses. Res Synth Methods 10:83-98
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from .distributions import Z_95
 from .measures import corresponding_risk
-from .pooling import Pooled, pool_binary
+from .pooling import Pooled, pool_binary, prepare_binary
 
 #: The columns of the design table: arm sizes and the control arm's events (its risk).
 DESIGN_COLUMNS = ("total_t", "total_c", "events_c")
@@ -188,6 +189,63 @@ def simulate_binary_meta(n_meta: int, k, design: pd.DataFrame, log_or=0.0, tau2=
     events_c = rng.binomial(total_c, p0)
     include = np.arange(k_max) < k_each[:, None]
     return SimulatedMeta(events_t, total_t, events_c, total_c, include, log_or, tau2)
+
+
+def publication_selection(meta: SimulatedMeta, *, keep: float, k: int, alpha: float = 0.05,
+                          favoured: str = "higher", seed=None) -> SimulatedMeta:
+    """Classic publication bias: the meta-analyses a reviewer would find if unfavourable trials went unpublished.
+
+    Each trial of ``meta`` whose own two-sided test (Woolf's log odds ratio with RevMan's
+    zero-cell rule, :func:`~metarmc.prepare_binary`) is significant at ``alpha`` in the
+    ``favoured`` direction is published; every other trial is published with probability
+    ``keep``. Each meta-analysis then consists of its first ``k`` published trials (fewer if
+    fewer were published): simulate more trials than ``k`` (e.g. ``k / keep`` and more).
+
+    Parameters
+    ----------
+    meta : SimulatedMeta
+        The trials that were run (:func:`simulate_binary_meta`).
+    keep : float
+        Probability in [0, 1] that a trial without a significant favourable result is
+        published (1: no publication bias).
+    k : int
+        Trials per meta-analysis once published.
+    alpha : float
+        Two-sided significance level of a trial's own test.
+    favoured : {"higher", "lower"}
+        The direction a trial must show to be sure of publication (an odds ratio above or below 1).
+    seed : int, numpy.random.SeedSequence or None
+        For the publication draws.
+
+    Returns
+    -------
+    SimulatedMeta
+        The published meta-analyses: study axis of width ``k`` (the first ``k`` published
+        trials of each, in their order; ``include`` False where fewer were published).
+
+    Examples
+    --------
+    >>> design = pd.DataFrame({"total_t": [40], "total_c": [40], "events_c": [20]})
+    >>> ran = simulate_binary_meta(500, 30, design, seed=1)
+    >>> published = publication_selection(ran, keep=0.2, k=8, seed=2)
+    >>> int(published.k.max()), bool((published.k <= ran.k).all())
+    (8, True)
+    """
+    if not 0 <= keep <= 1:
+        raise ValueError(f"keep must be a probability in [0, 1]; got {keep!r}")
+    _check_count("k", k)
+    if favoured not in ("higher", "lower"):
+        raise ValueError(f"favoured must be 'higher' or 'lower'; got {favoured!r}")
+    prepared = prepare_binary(*meta.counts(), "OR", meta.include)
+    yi, vi = prepared.effects()
+    z = (yi if favoured == "higher" else -yi) / np.sqrt(vi)
+    significant = prepared.include & (z > special.ndtri(1 - alpha / 2))
+    drawn = np.random.default_rng(seed).random(meta.include.shape) < keep
+    published = meta.include & (significant | drawn)
+    first = np.argsort(~published, axis=-1, kind="stable")[:, :k]  # published trials first, in their order
+    counts = {name: np.take_along_axis(getattr(meta, name), first, axis=-1)
+              for name in ("events_t", "total_t", "events_c", "total_c")}
+    return replace(meta, **counts, include=np.take_along_axis(published, first, axis=-1))
 
 
 def pool(meta: SimulatedMeta, chunk: int = CHUNK, **options) -> Pooled:

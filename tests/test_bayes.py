@@ -206,3 +206,42 @@ def test_query_errors(crins_fit):
         crins_fit.quantile("theta", 0.5)
     with pytest.raises(ValueError, match="a probability between 0 and 1"):
         crins_fit.quantile("mu", 1.5)
+
+
+# --- priors and the posterior plot ------------------------------------------------------------
+
+@pytest.mark.parametrize("prior", ["half-normal", "half-Cauchy"])
+def test_tau_prior_density_is_a_normalised_density_on_the_positive_half_line(prior):
+    from metarmc.bayes import tau_prior_density
+
+    # half-normal(0.5) at 0: 2 / (0.5 sqrt(2 pi)); half-Cauchy(0.5) at 0: 2 / (0.5 pi)
+    at_zero = {"half-normal": 2 / (0.5 * math.sqrt(2 * math.pi)), "half-Cauchy": 2 / (0.5 * math.pi)}[prior]
+    assert float(tau_prior_density(0.0, prior, 0.5)) == pytest.approx(at_zero, rel=1e-14)
+    assert float(tau_prior_density(-0.1, prior, 0.5)) == 0.0
+    # the mass up to the scale: erf(1/sqrt 2) = 0.6827 (half-normal), 2/pi atan(1) = 1/2 (half-Cauchy)
+    x = np.linspace(0, 0.5, 200_001)
+    mass = trapezoid(tau_prior_density(x, prior, 0.5), x)
+    assert mass == pytest.approx({"half-normal": math.erf(1 / math.sqrt(2)), "half-Cauchy": 0.5}[prior], rel=1e-9)
+    fit = bayes_meta([0.1, 0.3, -0.2], [0.04, 0.09, 0.05], tau_prior=prior, tau_scale=0.5)
+    assert fit.prior_density(0.2) == tau_prior_density(0.2, prior, 0.5)
+
+
+def test_posterior_plot_draws_each_posterior_and_each_tau_prior():
+    import matplotlib
+    matplotlib.use("Agg")
+    from metarmc.plots import posterior_plot
+
+    fits = {name: bayes_meta([0.1, 0.3, -0.2], [0.04, 0.09, 0.05], tau_prior=name, tau_scale=0.5)
+            for name in ("half-normal", "half-Cauchy")}
+    fig = posterior_plot(fits, "tau")
+    (line,) = fig.findobj(lambda a: a.get_gid() == "posterior half-normal")
+    x, y = line.get_data()
+    np.testing.assert_allclose(y, fits["half-normal"].density("tau", x), rtol=1e-12)
+    assert len(fig.findobj(lambda a: str(a.get_gid()).startswith("prior "))) == 2
+    ratio = posterior_plot(fits, "mu", ratio="OR")
+    (line,) = ratio.findobj(lambda a: a.get_gid() == "posterior half-Cauchy")
+    x, y = line.get_data()
+    np.testing.assert_allclose(y, fits["half-Cauchy"].density("mu", np.log(x)), rtol=1e-10)  # x axis is the OR
+    assert ratio.axes[0].get_xscale() == "log" and not ratio.findobj(lambda a: str(a.get_gid()).startswith("prior"))
+    with pytest.raises(ValueError, match="parameter must be one of"):
+        posterior_plot(fits, "sigma")

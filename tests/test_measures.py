@@ -74,3 +74,42 @@ def test_risks_and_odds_of_coulam_1995_by_hand(live_birth):
 def test_risks_and_odds_needs_the_counts(live_birth):
     with pytest.raises(ValueError, match="missing column"):
         ms.risks_and_odds(live_birth.drop(columns="events_t"))
+
+
+# --- number needed to treat (Altman 1998) -----------------------------------------------------
+
+def test_nnt_inverts_the_risk_difference_and_its_ci_by_hand():
+    # RD 0.25 (0.125 to 0.5): NNTB 1/0.25 = 4, CI 1/0.5 = 2 to 1/0.125 = 8
+    got = ms.number_needed_to_treat(0.25, 0.125, 0.5)
+    assert (got.estimate, got.low, got.high, got.benefit, got.crosses_zero) == (4.0, 2.0, 8.0, True, False)
+    assert got.text() == "NNTB 4 (2 to 8)"
+
+
+def test_nnt_interval_through_infinity_when_the_rd_ci_contains_0():
+    # RD -0.04 (-0.10 to 0.02) for a good outcome: NNTH 25, CI NNTB 1/0.02 to ∞ to NNTH 1/0.10 (Altman 1998)
+    got = ms.number_needed_to_treat(-0.04, -0.10, 0.02)
+    assert got.crosses_zero and not got.benefit
+    assert got.text() == "NNTH 25 (NNTB 50 to ∞ to NNTH 10)"
+
+
+def test_nnt_for_an_outcome_where_fewer_events_is_the_benefit():
+    # miscarriage 0.30 -> 0.20: RD -0.10 (-0.20 to -0.04), fewer is better: NNTB 10 (5 to 25)
+    assert ms.number_needed_to_treat(-0.10, -0.20, -0.04, benefit="lower").text() == "NNTB 10 (5 to 25)"
+    assert ms.number_needed_to_treat(-0.10, -0.20, -0.04).text() == "NNTH 10 (5 to 25)"
+
+
+def test_nnt_rounds_up_and_rejects_bad_input():
+    assert ms.number_needed_to_treat(0.3, 0.15, 0.45).text() == "NNTB 4 (3 to 7)"  # 3.33, 2.22, 6.67
+    with pytest.raises(ValueError, match="must lie within its CI"):
+        ms.number_needed_to_treat(0.2, 0.3, 0.4)
+    with pytest.raises(ValueError, match="benefit must be higher or lower"):
+        ms.number_needed_to_treat(0.2, 0.1, 0.3, benefit="more")
+
+
+def test_nnt_from_an_odds_ratio_and_an_assumed_risk():
+    # OR 3 (2 to 5) at p0 0.5: p1 = 0.75, 2/3 and 5/6; RD 0.25 -> NNTB 4, CI 1/(1/3) = 3 to 1/(1/6) = 6
+    rd = ms.corresponding_risk(0.5, [3.0, 2.0, 5.0]) - 0.5
+    got = ms.number_needed_to_treat(*rd)
+    assert (got.estimate, got.low, got.high) == pytest.approx((4.0, 3.0, 6.0), rel=1e-12)
+    assert got.text() == "NNTB 4 (3 to 6)"  # 1/(2/3 - 1/2) is 6.000000000000002 in floating point: still 6
+    assert ms.number_needed_to_treat(0.1, 0.0, 0.2).text() == "NNTB 10 (NNTB 5 to ∞)"  # a CI limit at exactly 0

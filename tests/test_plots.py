@@ -335,6 +335,34 @@ def test_funnel_omits_non_estimable_studies_labels_and_draws_filled_points():
         funnel_plot(meta_binary(df), filled=pd.DataFrame({"estimate": [1.0]}))
 
 
+def test_contour_enhanced_funnel_shades_significance_around_the_null(fleiss):
+    fig = funnel_plot(fleiss, contours=True)
+    (limits,) = by_gid(fig, "pseudo 95% limits")
+    se_max = limits.get_data()[1].max()
+    # two-sided z for P = 0.10, 0.05, 0.01 (qnorm(0.95), qnorm(0.975), qnorm(0.995))
+    for p, z in ((0.10, 1.6448536269514722), (0.05, Z), (0.01, 2.5758293035489004)):
+        (region,) = by_gid(fig, f"P = {p:g} contour")
+        x, y = region.get_xy()[:3].T
+        np.testing.assert_allclose(np.log(x), [-z * se_max, 0.0, z * se_max], rtol=1e-12, atol=1e-15)  # around OR 1
+        np.testing.assert_allclose(y, [se_max, 0, se_max])
+    shown = texts(fig)
+    assert {"P > 0.10", "0.05 < P < 0.10", "0.01 < P < 0.05", "P < 0.01"} <= set(shown)
+    assert not any("imputed" in t for t in shown)
+    low, high = fig.axes[0].get_xlim()
+    assert low < 1 < high  # the null is on the plot
+
+
+def test_contours_of_a_difference_are_around_0_and_the_legend_explains_imputed_studies():
+    filled = pd.DataFrame({"estimate": [400.0], "se": [120.0]})
+    fig = funnel_plot(meta_continuous(CONTINUOUS), contours=True, filled=filled)
+    (region,) = by_gid(fig, "P = 0.05 contour")
+    x = region.get_xy()[:3, 0]
+    assert x[1] == 0 and x[0] == pytest.approx(-x[2])
+    assert any(t.startswith("Study imputed by trim-and-fill") for t in texts(fig))
+    ratio = funnel_plot(meta_binary(FLEISS1993), filled=filled.assign(estimate=1.5, se=0.2))
+    assert "Study imputed by trim-and-fill\n(not observed)" in texts(ratio)
+
+
 # --- risk of bias ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

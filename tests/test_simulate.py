@@ -135,3 +135,25 @@ def test_same_tau2_gives_higher_i2_with_bigger_trials(live_birth):
 def test_bad_input_names_what_was_expected(call, message, live_birth):
     with pytest.raises(ValueError, match=message):
         call(live_birth)
+
+
+def test_publication_selection_keeps_significant_favourable_trials_and_the_first_k():
+    design = pd.DataFrame({"total_t": [50, 30], "total_c": [50, 30], "events_c": [20, 12]})
+    ran = sim.simulate_binary_meta(400, 40, design, log_or=0.0, seed=5)
+    everything = sim.publication_selection(ran, keep=1.0, k=8, seed=1)
+    assert everything.include.all() and (everything.events_t == ran.events_t[:, :8]).all()  # the first 8 trials
+    a, b, c, d = ran.events_t, ran.total_t - ran.events_t, ran.events_c, ran.total_c - ran.events_c
+    cells = np.array([a, b, c, d], dtype=float)   # Woolf's log OR, 0.5 added to a trial with a zero cell
+    corrected = np.where((cells == 0).any(axis=0), cells + 0.5, cells)
+    yi = np.log(corrected[0] * corrected[3] / (corrected[1] * corrected[2]))
+    z = yi / np.sqrt((1 / corrected).sum(axis=0))
+    for favoured, significant in (("higher", z > 1.959963984540054), ("lower", z < -1.959963984540054)):
+        only = sim.publication_selection(ran, keep=0.0, k=40, favoured=favoured, seed=1)  # favourable P < 0.05 only
+        assert (only.k == significant.sum(axis=1)).all()
+        row = int(np.argmax(significant.sum(axis=1)))
+        assert (only.events_t[row, :only.k[row]] == ran.events_t[row, significant[row]]).all()
+    again = sim.publication_selection(ran, keep=0.3, k=8, seed=7)
+    assert (again.include == sim.publication_selection(ran, keep=0.3, k=8, seed=7).include).all()
+    assert again.events_t.shape == (400, 8) and again.k.max() == 8
+    with pytest.raises(ValueError, match="keep must be a probability"):
+        sim.publication_selection(ran, keep=1.5, k=8)
