@@ -337,3 +337,11 @@ def extraction_summary(review) -> pd.DataFrame:
             for name in OUTCOMES if len(of := main[main["outcome"] == name])]
     return pd.DataFrame(rows, columns=["Outcome", "Studies with numbers", "Checked by a second extraction",
                                        "Extracted once"])
+
+
+def without_full_text(review) -> list[str]:
+    """The labels of the studies none of whose numbers was read from a full report (label order)."""
+    extracted = review.outcomes[review.outcomes["status"] == "extracted"]
+    full = {s for s, t in zip(extracted["study_id"], extracted["source_type"]) if "full_text" in source_kinds(t)}
+    return [label for s, label in review.studies_by_label()[["study_id", "label"]].itertuples(index=False)
+            if s not in full]
