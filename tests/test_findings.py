@@ -81,6 +81,29 @@ def test_sensitivity_analyses_include_the_papers_method_and_pregnant_denominator
     assert pregnant["k"] == main.k and pregnant["estimate"] != pytest.approx(main.estimate)
 
 
+def test_the_sensitivity_analysis_without_derived_and_lay_counts_drops_the_right_trials(review):
+    # Hand-listed from data/outcomes.csv, the plan's live-birth row of each trial (ITT first):
+    # dropped, derived from percentages: Christiansen 1995, Christiansen 2002, Jablonowska 1999,
+    # Yamada 2022 (also from a lay summary); derived from other numbers of the arms: Stephenson 2010
+    # (abstract numerators over registry arm sizes). Kept, printed counts in an abstract:
+    # Christiansen 2015 23/42 vs 20/40 and Coulam 1995 18/47 vs 11/48 (its ITT row, main=no).
+    run = plan.sensitivity_analyses(review, "live_birth").set_index("scenario").loc[
+        "data: without derived and lay-source counts"]
+    assert run["studies"] == "Christiansen 2015; Coulam 1995" and run["k"] == 2
+    # Worked by hand: ln OR 0.191055 (var 1/23+1/19+1/20+1/20 = 0.196110) and 0.736099 (var
+    # 1/18+1/29+1/11+1/37 = 0.207974); Q = 0.735 < df, so REML tau2 = 0 and the IV mean is 0.455575;
+    # HKSJ SE = sqrt(Q/(k-1) / sum w) = 0.272404, t(1) = 12.7062: OR 1.57708 (0.049507 to 50.2393).
+    # rel=1e-5: the hand values carry six significant digits.
+    assert (run["estimate"], run["ci_low"], run["ci_high"]) == pytest.approx((1.57708, 0.049507, 50.2393), rel=1e-5)
+
+
+def test_direct_counts_drop_lay_sources_even_when_printed_as_counts(review):
+    table = plan.primary_table(review, "live_birth").assign(derivation="reported")
+    kept = plan.direct_counts(table)["study"].tolist()
+    # Yamada 2022 is the only trial of the plan read in part from a lay summary (a clinic blog, a newspaper)
+    assert "Yamada 2022" not in kept and len(kept) == len(table) - 1
+
+
 def test_adjusted_estimates_enter_by_generic_inverse_variance(review):
     result = plan.with_adjusted_estimates(review, "live_birth")
     adjusted = review.reported_estimates("live_birth").iloc[0]
