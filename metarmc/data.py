@@ -25,6 +25,7 @@ from .schema import MEASURES, MODELS, VALUE_COLUMNS
 
 __all__ = [
     "DENOMINATORS",
+    "DENOMINATOR_WORDS",
     "DERIVATIONS",
     "DERIVATION_WORDS",
     "DESIGN_COLUMNS",
@@ -146,6 +147,14 @@ STATUS_REASONS: Mapping[str, str] = {
     "not_applicable": "the outcome does not apply to the study's population",
 }
 """Why a row of ``outcomes.csv`` has no values, in a reader's words, for each status but ``extracted``."""
+DENOMINATOR_WORDS = {
+    "itt": "all randomised women",
+    "pregnant": "women who became pregnant",
+    "clinical_pregnancy": "clinical pregnancies (fetal heart seen)",
+    "per_protocol": "women treated as planned (per protocol)",
+    "liveborn": "liveborn babies",
+}
+"""Who the counts are out of (:data:`DENOMINATORS`) in a reader's words."""
 DERIVATIONS = ("reported", "derived_from_percent", "derived_from_arms", "secondary_source")
 SOURCE_TYPES = ("full_text", "abstract", "conference_abstract", "registry", "companion_report", "other_review",
                 "lay_summary")
