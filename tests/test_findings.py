@@ -237,6 +237,22 @@ def test_harms_are_rated_from_the_printed_result_with_the_structural_zero(review
     printed = review.reported_row("adverse_reaction")
     assert (row.estimate, row.ci_low, row.ci_high) == (printed["estimate"], printed["ci_low"], printed["ci_high"])
     assert row.certainty == "very low" and row.start == "low"
-    untreated = review.studies.loc[review.studies["placebo_controlled"] == "no", "label"]
-    for label in untreated:
-        assert label in row.comment and "structural zero" in row.comment
+    # studies.csv control_infusion = no: the two studies with untreated controls
+    assert findings.no_infusion_controls(review) == ["Jafarzadeh 2018", "Peero 2024"]
+    assert "Controls of Jafarzadeh 2018, Peero 2024 received no infusion" in row.comment
+    assert "structural zero" in row.comment
+
+
+def test_every_safety_signal_is_collected_with_its_source(review, sof):
+    # hand-listed from data/harms.csv: three signals, two from clinic/newspaper pages, one from an abstract
+    clause = findings.safety_clause(review)
+    assert clause == ("Yamada 2022: congenital anomaly in 4 vs 0 neonates, from a lay summary (press or clinic web "
+                      "page); Yamada 2022: preterm or small birth (no numbers given), from a lay summary (press or "
+                      "clinic web page); Peero 2024: serious adverse event in 0 of 49 women with IVIG (no count for "
+                      "the other arm), from an abstract")
+    assert clause in sof["adverse_reaction"].comment
+    table = findings.safety_table(review)
+    assert table[["IVIG", "Control", "Control arm"]].values.tolist() == [
+        ["4 neonates", "0 neonates", "placebo infusion"], ["not given", "not given", "placebo infusion"],
+        ["0 of 49 women", "not given", "no infusion (untreated)"]]
+    assert table["Source"].str.startswith(("Lay summary", "Abstract")).all()

@@ -40,6 +40,7 @@ from ..results import MetaResult
 from ..sensitivity import Scenario, scenarios
 from .registry import OUTCOMES
 
+
 @dataclass(frozen=True)
 class AnalysisPlan:
     """A stated analysis plan (the review's protocol).
@@ -158,8 +159,9 @@ def sensitivity_analyses(review, outcome: str, plan: AnalysisPlan = PLAN) -> pd.
 
     1. the primary analysis; 2. Mantel-Haenszel fixed effect; 3. DerSimonian-Laird random effects
     without HKSJ (RevMan's random effects); 4. pregnant women as the denominator where a trial
-    reports them; 5. without derived and lay-source counts (:func:`direct_counts`); 6. adding the non-randomised studies, as the paper did
-    (a different body of evidence: not an answer to the plan's question). The generic
+    reports them; 5. without derived and lay-source counts (:func:`direct_counts`); 6. adding the
+    non-randomised studies, as the paper did (a different body of evidence: not an answer to the
+    plan's question). The generic
     inverse-variance analysis with the studies' own adjusted estimates is
     :func:`with_adjusted_estimates`.
     """
