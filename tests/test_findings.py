@@ -256,3 +256,19 @@ def test_every_safety_signal_is_collected_with_its_source(review, sof):
         ["4 neonates", "0 neonates", "placebo infusion"], ["not given", "not given", "placebo infusion"],
         ["0 of 49 women", "not given", "no infusion (untreated)"]]
     assert table["Source"].str.startswith(("Lay summary", "Abstract")).all()
+
+
+def test_overlapping_pairs_are_checked_against_every_analysis(review):
+    from metarmc.review import provenance
+    pairs = provenance.overlaps_pooled(review)
+    # overlaps.csv: Jørgensen 2020 and Christiansen 2015; Jørgensen 2020 has no extracted row, so no
+    # analysis of ours pools both, while the paper's live-birth analysis (k = 11 of 11 studies) must have
+    assert pairs[["study", "other_study", "certainty", "pooled_in", "in_every_study_analysis"]].values.tolist() == [
+        ["Jørgensen 2020", "Christiansen 2015", "possible", "", "Live birth"]]
+    # a pair of two pooled trials: Christiansen 2015 and Coulam 1995 share only the live-birth analyses
+    # (Coulam 1995 has no secondary-RM row, Christiansen 2015 no miscarriage row)
+    pair = review.overlaps.assign(study_id="coulam1995")
+    pooled = provenance.overlaps_pooled(replace(review, overlaps=pair))["pooled_in"].tolist()
+    assert pooled == ["Live birth, as the paper did it; Live birth, by the analysis plan"]
+    assert "both are pooled in live birth, as the paper did it" in provenance.overlap_sentences(
+        replace(review, overlaps=pair))[0]
