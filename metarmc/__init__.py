@@ -49,7 +49,15 @@ from .regression import MetaRegression, meta_regression
 from .results import MetaResult
 from .review.assumptions import EGERUP_2015
 from .review.audit import audit_flags, reproduced_vs_reported
-from .review.findings import complement_clause, complement_of, complement_table, summary_of_findings
+from .review.findings import (
+                           complement_clause,
+                           complement_of,
+                           complement_table,
+                           no_infusion_controls,
+                           safety_clause,
+                           safety_table,
+                           summary_of_findings,
+)
 from .review.information import plan_tsa, planned_information_size, tsa_grid, tsa_verdict
 from .review.other_reviews import compare_reviews
 from .review.paper import (
@@ -67,12 +75,14 @@ from .review.paper import (
 )
 from .review.plan import (
                            PLAN,
+                           direct_counts,
                            other_body_table,
                            primary_result,
                            primary_table,
                            sensitivity_analyses,
                            with_adjusted_estimates,
 )
+from .review.provenance import overlap_sentences, overlaps_pooled, source_notes, source_table
 from .review.registry import CONTROL, INTERVENTION, OUTCOMES
 from .review.scenarios import standard_scenarios
 from .rm5 import Rm5Outcome, Rm5Review, read_rm5
@@ -100,5 +110,6 @@ __all__ = [
     "summary_of_findings", "standard_scenarios", "fitting_study_sets", "reconstruct",
     "PLAN", "primary_table", "other_body_table", "primary_result", "sensitivity_analyses", "with_adjusted_estimates",
     "plan_tsa", "planned_information_size", "tsa_grid", "tsa_verdict", "complement_of", "complement_clause",
-    "complement_table", "compare_reviews",
+    "complement_table", "compare_reviews", "direct_counts", "source_notes", "source_table", "overlaps_pooled",
+    "overlap_sentences", "safety_table", "safety_clause", "no_infusion_controls",
 ]

@@ -25,7 +25,9 @@ from .schema import MEASURES, MODELS, RATIO_MEASURES, VALUE_COLUMNS
 
 __all__ = [
     "DENOMINATORS",
+    "DENOMINATOR_WORDS",
     "DERIVATIONS",
+    "DERIVATION_WORDS",
     "DESIGN_COLUMNS",
     "FILES",
     "FLOW_STEPS",
@@ -38,6 +40,7 @@ __all__ = [
     "ROB_DOMAINS",
     "SECONDARY_SOURCE_TYPES",
     "SOURCE_TYPES",
+    "SOURCE_WORDS",
     "STATUSES",
     "STATUS_REASONS",
     "STUDY_FACT_QUANTITIES",
@@ -54,7 +57,9 @@ __all__ = [
     "Review",
     "find_data_dir",
     "load",
+    "provenance_flags",
     "source_kinds",
+    "source_words",
     "validate",
 ]
 
@@ -142,6 +147,14 @@ STATUS_REASONS: Mapping[str, str] = {
     "not_applicable": "the outcome does not apply to the study's population",
 }
 """Why a row of ``outcomes.csv`` has no values, in a reader's words, for each status but ``extracted``."""
+DENOMINATOR_WORDS = {
+    "itt": "all randomised women",
+    "pregnant": "women who became pregnant",
+    "clinical_pregnancy": "clinical pregnancies (fetal heart seen)",
+    "per_protocol": "women treated as planned (per protocol)",
+    "liveborn": "liveborn babies",
+}
+"""Who the counts are out of (:data:`DENOMINATORS`) in a reader's words."""
 DERIVATIONS = ("reported", "derived_from_percent", "derived_from_arms", "secondary_source")
 SOURCE_TYPES = ("full_text", "abstract", "conference_abstract", "registry", "companion_report", "other_review",
                 "lay_summary")
@@ -152,6 +165,23 @@ SECONDARY_SOURCE_TYPES = ("companion_report", "other_review")
 """Another report of the same participants, or another review's table."""
 LAY_SOURCE_TYPES = ("lay_summary",)
 """A summary for the public (press release, newspaper, clinic web page)."""
+SOURCE_WORDS = {
+    "full_text": "full text",
+    "abstract": "abstract",
+    "conference_abstract": "conference abstract",
+    "registry": "trial registry",
+    "companion_report": "another report of the same trial",
+    "other_review": "another review",
+    "lay_summary": "lay summary (press or clinic web page)",
+}
+"""Each kind of document of :data:`SOURCE_TYPES` in a reader's words."""
+DERIVATION_WORDS = {
+    "reported": "as printed",
+    "derived_from_percent": "derived from percentages",
+    "derived_from_arms": "derived from other numbers of the arms",
+    "secondary_source": "taken from another review",
+}
+"""How the numbers were obtained (:data:`DERIVATIONS`) in a reader's words."""
 ROB_DOMAINS = (
     "random_sequence",
     "allocation_concealment",
@@ -184,6 +214,56 @@ def source_kinds(source_type: str) -> tuple[str, ...]:
     ('abstract', 'other_review')
     """
     return tuple(source_type.split(";")) if source_type else ()
+
+
+def source_words(source_type: str) -> str:
+    """The kinds of document of a ``source_type`` cell in a reader's words (:data:`SOURCE_WORDS`).
+
+    Examples
+    --------
+    >>> source_words("abstract;other_review")
+    'abstract and another review'
+    >>> source_words("lay_summary;abstract;registry")
+    'lay summary (press or clinic web page), abstract and trial registry'
+    """
+    words = [SOURCE_WORDS[kind] for kind in source_kinds(source_type)]
+    return " and ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
+
+
+def provenance_flags(rows: pd.DataFrame) -> pd.DataFrame:
+    """How directly each row's numbers were obtained, from its ``derivation`` and ``source_type``.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows with ``derivation`` and ``source_type`` columns (``outcomes.csv`` rows, or a study
+        table of :meth:`Review.binary`).
+
+    Returns
+    -------
+    DataFrame
+        Booleans, on the index of ``rows``: ``derived`` (``derivation`` is not ``reported``:
+        counts computed from percentages or other numbers, or taken from another review),
+        ``secondary_source`` (read at least in part from a :data:`SECONDARY_SOURCE_TYPES`
+        document), ``lay_source`` (at least in part from a :data:`LAY_SOURCE_TYPES` one),
+        ``own_report_only`` (every number from :data:`OWN_REPORT_TYPES`) and ``direct``
+        (neither derived nor from a lay source: a count as printed in a report for professionals).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"derivation": ["reported", "reported", "derived_from_percent"],
+    ...                      "source_type": ["abstract", "lay_summary", "abstract"]})
+    >>> provenance_flags(rows)["direct"].tolist()
+    [True, False, False]
+    """
+    kinds = rows["source_type"].fillna("").map(source_kinds)
+    flags = pd.DataFrame({
+        "derived": (rows["derivation"] != "reported").to_numpy(bool),
+        "secondary_source": kinds.map(lambda k: bool(set(k) & set(SECONDARY_SOURCE_TYPES))).to_numpy(bool),
+        "lay_source": kinds.map(lambda k: bool(set(k) & set(LAY_SOURCE_TYPES))).to_numpy(bool),
+        "own_report_only": kinds.map(lambda k: set(k) <= set(OWN_REPORT_TYPES)).to_numpy(bool),
+    }, index=rows.index)
+    return flags.assign(direct=~flags["derived"] & ~flags["lay_source"])
 
 
 def _source_type_list(raw: str) -> str | None:
@@ -1324,16 +1404,11 @@ class Review:
         rows = self.outcomes[self.outcomes["status"] == "extracted"]
         if outcome is not None:
             rows = rows[rows["outcome"] == self._known(outcome)]
-        kinds = rows["source_type"].map(source_kinds)
         labels = self.studies.set_index("study_id")["label"]
         table = rows.assign(study=rows["study_id"].map(labels))[
             ["study", "study_id", "outcome", "denominator", "main", "derivation", "source_type"]]
-        return table.assign(
-            derived=(rows["derivation"] != "reported").to_numpy(),
-            secondary_source=kinds.map(lambda k: bool(set(k) & set(SECONDARY_SOURCE_TYPES))).to_numpy(bool),
-            lay_source=kinds.map(lambda k: bool(set(k) & set(LAY_SOURCE_TYPES))).to_numpy(bool),
-            own_report_only=kinds.map(lambda k: set(k) <= set(OWN_REPORT_TYPES)).to_numpy(bool),
-        ).reset_index(drop=True)
+        flags = provenance_flags(rows).drop(columns="direct")
+        return pd.concat([table, flags], axis=1).reset_index(drop=True)
 
     def safety_signals(self) -> pd.DataFrame:
         """Every safety signal of ``harms.csv`` with its study's label and whether its control arm had an infusion.

@@ -81,6 +81,29 @@ def test_sensitivity_analyses_include_the_papers_method_and_pregnant_denominator
     assert pregnant["k"] == main.k and pregnant["estimate"] != pytest.approx(main.estimate)
 
 
+def test_the_sensitivity_analysis_without_derived_and_lay_counts_drops_the_right_trials(review):
+    # Hand-listed from data/outcomes.csv, the plan's live-birth row of each trial (ITT first):
+    # dropped, derived from percentages: Christiansen 1995, Christiansen 2002, Jablonowska 1999,
+    # Yamada 2022 (also from a lay summary); derived from other numbers of the arms: Stephenson 2010
+    # (abstract numerators over registry arm sizes). Kept, printed counts in an abstract:
+    # Christiansen 2015 23/42 vs 20/40 and Coulam 1995 18/47 vs 11/48 (its ITT row, main=no).
+    run = plan.sensitivity_analyses(review, "live_birth").set_index("scenario").loc[
+        "data: without derived and lay-source counts"]
+    assert run["studies"] == "Christiansen 2015; Coulam 1995" and run["k"] == 2
+    # Worked by hand: ln OR 0.191055 (var 1/23+1/19+1/20+1/20 = 0.196110) and 0.736099 (var
+    # 1/18+1/29+1/11+1/37 = 0.207974); Q = 0.735 < df, so REML tau2 = 0 and the IV mean is 0.455575;
+    # HKSJ SE = sqrt(Q/(k-1) / sum w) = 0.272404, t(1) = 12.7062: OR 1.57708 (0.049507 to 50.2393).
+    # rel=1e-5: the hand values carry six significant digits.
+    assert (run["estimate"], run["ci_low"], run["ci_high"]) == pytest.approx((1.57708, 0.049507, 50.2393), rel=1e-5)
+
+
+def test_direct_counts_drop_lay_sources_even_when_printed_as_counts(review):
+    table = plan.primary_table(review, "live_birth").assign(derivation="reported")
+    kept = plan.direct_counts(table)["study"].tolist()
+    # Yamada 2022 is the only trial of the plan read in part from a lay summary (a clinic blog, a newspaper)
+    assert "Yamada 2022" not in kept and len(kept) == len(table) - 1
+
+
 def test_adjusted_estimates_enter_by_generic_inverse_variance(review):
     result = plan.with_adjusted_estimates(review, "live_birth")
     adjusted = review.reported_estimates("live_birth").iloc[0]
@@ -214,6 +237,38 @@ def test_harms_are_rated_from_the_printed_result_with_the_structural_zero(review
     printed = review.reported_row("adverse_reaction")
     assert (row.estimate, row.ci_low, row.ci_high) == (printed["estimate"], printed["ci_low"], printed["ci_high"])
     assert row.certainty == "very low" and row.start == "low"
-    untreated = review.studies.loc[review.studies["placebo_controlled"] == "no", "label"]
-    for label in untreated:
-        assert label in row.comment and "structural zero" in row.comment
+    # studies.csv control_infusion = no: the two studies with untreated controls
+    assert findings.no_infusion_controls(review) == ["Jafarzadeh 2018", "Peero 2024"]
+    assert "Controls of Jafarzadeh 2018, Peero 2024 received no infusion" in row.comment
+    assert "structural zero" in row.comment
+
+
+def test_every_safety_signal_is_collected_with_its_source(review, sof):
+    # hand-listed from data/harms.csv: three signals, two from clinic/newspaper pages, one from an abstract
+    clause = findings.safety_clause(review)
+    assert clause == ("Yamada 2022: congenital anomaly in 4 vs 0 neonates, from a lay summary (press or clinic web "
+                      "page); Yamada 2022: preterm or small birth (no numbers given), from a lay summary (press or "
+                      "clinic web page); Peero 2024: serious adverse event in 0 of 49 women with IVIG (no count for "
+                      "the other arm), from an abstract")
+    assert clause in sof["adverse_reaction"].comment
+    table = findings.safety_table(review)
+    assert table[["IVIG", "Control", "Control arm"]].values.tolist() == [
+        ["4 neonates", "0 neonates", "placebo infusion"], ["not given", "not given", "placebo infusion"],
+        ["0 of 49 women", "not given", "no infusion (untreated)"]]
+    assert table["Source"].str.startswith(("Lay summary", "Abstract")).all()
+
+
+def test_overlapping_pairs_are_checked_against_every_analysis(review):
+    from metarmc.review import provenance
+    pairs = provenance.overlaps_pooled(review)
+    # overlaps.csv: Jørgensen 2020 and Christiansen 2015; Jørgensen 2020 has no extracted row, so no
+    # analysis of ours pools both, while the paper's live-birth analysis (k = 11 of 11 studies) must have
+    assert pairs[["study", "other_study", "certainty", "pooled_in", "in_every_study_analysis"]].values.tolist() == [
+        ["Jørgensen 2020", "Christiansen 2015", "possible", "", "Live birth"]]
+    # a pair of two pooled trials: Christiansen 2015 and Coulam 1995 share only the live-birth analyses
+    # (Coulam 1995 has no secondary-RM row, Christiansen 2015 no miscarriage row)
+    pair = review.overlaps.assign(study_id="coulam1995")
+    pooled = provenance.overlaps_pooled(replace(review, overlaps=pair))["pooled_in"].tolist()
+    assert pooled == ["Live birth, as the paper did it; Live birth, by the analysis plan"]
+    assert "both are pooled in live birth, as the paper did it" in provenance.overlap_sentences(
+        replace(review, overlaps=pair))[0]

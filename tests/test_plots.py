@@ -239,12 +239,27 @@ def test_subgroup_forest_has_subtotals_and_the_test_for_differences(subgrouped):
     assert len(squares(fig)[1]) == 7
 
 
+def test_footnotes_are_numbered_as_revman_numbers_them(fleiss):
+    notes = ["From the abstract", "", "From the abstract", "Derived from percentages in a long report " * 6,
+             "", "", ""]
+    shown = texts(forest_plot(fleiss, footnotes=notes))
+    first, second, third = fleiss.studies["study"][:3]
+    # the same text shares its number; a row without a footnote keeps its bare name
+    assert {f"{first} (1)", second, f"{third} (1)", "Footnotes", "(1) From the abstract"} <= set(shown)
+    # a long footnote is wrapped: its words all appear, over more than one line
+    lines = [text for text in shown if text.startswith("(2)") or text.startswith("    ")]
+    assert len(lines) > 1 and " ".join(" ".join(lines).split()) == "(2) " + " ".join(notes[3].split())
+    with pytest.raises(ValueError, match="one per study row"):
+        forest_plot(fleiss, footnotes=["too few"])
+
+
 @pytest.mark.parametrize("make", [
     lambda sub: forest_plot(sub, title="Aspirin by era"),
     lambda sub: forest_plot(meta_continuous(CONTINUOUS, model="random", prediction=True)),
     lambda sub: forest_plot(meta_binary(FLEISS1993.assign(study=FLEISS1993["study"] + " et al. 1976-1988"))),
     lambda sub: forest_plot(meta_binary(FLEISS1993)),
-], ids=["subgroups", "continuous-random", "long-names", "plain"])
+    lambda sub: forest_plot(sub, footnotes=["Counts derived from percentages printed in a press release " * 3] * 7),
+], ids=["subgroups", "continuous-random", "long-names", "plain", "footnotes"])
 def test_forest_text_never_overlaps_or_runs_off(subgrouped, make):
     assert_no_overlap_or_clipping(make(subgrouped))
 

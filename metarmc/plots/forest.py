@@ -17,6 +17,7 @@ rows report). Schwarzer G, Carpenter JR, Rücker G (2015). Meta-Analysis with R,
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -136,8 +137,7 @@ def _pooled_rows(title: str, pooled: MetaResult, studies: pd.DataFrame, kind: st
     return rows
 
 
-def _rows(result: MetaResult, kind: str) -> list[Row]:
-    studies = result.studies
+def _rows(result: MetaResult, kind: str, studies: pd.DataFrame) -> list[Row]:
     if not result.subgroups:
         return _study_rows(studies, kind) + _pooled_rows("Total (95% CI)", result, studies, kind)
     rows = []
@@ -149,6 +149,47 @@ def _rows(result: MetaResult, kind: str) -> list[Row]:
         rows.append(Row())
     rows += _pooled_rows("Total (95% CI)", result, studies, kind)
     return rows + [Row({"note": fmt.subgroup_differences(result)})]
+
+
+def footnote_numbers(footnotes: Sequence[str]) -> tuple[list[str], list[str]]:
+    """RevMan's footnote markers: each distinct text a number, in order of first appearance.
+
+    Returns the marker of each row (``"(1)"``, or ``""`` for a row without a footnote) and the
+    footnotes in number order.
+
+    Examples
+    --------
+    >>> footnote_numbers(["abstract", "", "registry", "abstract"])
+    (['(1)', '', '(2)', '(1)'], ['abstract', 'registry'])
+    """
+    texts = list(dict.fromkeys(text for text in footnotes if text))
+    return [f"({texts.index(text) + 1})" if text else "" for text in footnotes], texts
+
+
+def _footnote_rows(texts: list[str], width: float) -> list[Row]:
+    """A "Footnotes" heading, then each numbered footnote wrapped to ``width`` inches."""
+    rows = [Row({"heading": "Footnotes"}, bold=True)]
+    for number, text in enumerate(texts, start=1):
+        line = f"({number})"
+        for word in text.split():
+            if text_width(f"{line} {word}", SMALL_FONT_SIZE) > width:
+                rows.append(Row({"note": line}))
+                line = "    "
+            line = f"{line} {word}" if line.strip() else f"{line}{word}"
+        rows.append(Row({"note": line}))
+    return rows
+
+
+def _marked(studies: pd.DataFrame, footnotes: Sequence[str] | None) -> tuple[pd.DataFrame, list[str]]:
+    """The studies with each one's footnote marker after its name, and the footnotes in number order."""
+    if footnotes is None:
+        return studies, []
+    if len(footnotes) != len(studies):
+        raise ValueError(f"footnotes has {len(footnotes)} entries; expected one per study row of the result "
+                         f"({len(studies)}, in the order of result.studies; '' for none)")
+    markers, texts = footnote_numbers([str(text or "") for text in footnotes])
+    labels = [f"{study} {marker}" if marker else str(study) for study, marker in zip(studies["study"], markers)]
+    return studies.assign(study=labels), texts
 
 
 # --- layout: a table axes in inches x rows, a graph axes inset over it ----------------------
@@ -276,7 +317,7 @@ def _finish_graph(graph, limits, ticks, log: bool, null: float):
 
 def forest_plot(result: MetaResult, *, labels=("Experimental", "Control"),
                 favours=("Favours control", "Favours experimental"), title: str | None = None, ax=None,
-                xlim=None) -> Figure:
+                xlim=None, footnotes: Sequence[str] | None = None) -> Figure:
     """A forest plot in Review Manager 5's layout.
 
     Parameters
@@ -297,6 +338,11 @@ def forest_plot(result: MetaResult, *, labels=("Experimental", "Control"),
     xlim : (float, float), optional
         The effect axis range; by default RevMan's symmetric scale that holds every interval
         (ratios: at most 0.01 to 100, beyond which whiskers end in an arrow).
+    footnotes : sequence of str, optional
+        One text per row of ``result.studies`` (in its order; ``""`` for none), e.g. where the
+        study's numbers come from. As in RevMan, each distinct text gets a number, shown after
+        the study's name, and the numbered footnotes are listed under the plot, wrapped to its
+        width.
 
     Returns
     -------
@@ -316,7 +362,7 @@ def forest_plot(result: MetaResult, *, labels=("Experimental", "Control"),
     >>> from metarmc import meta_binary
     >>> df = pd.DataFrame({"study": ["A", "B"], "events_t": [12, 5], "total_t": [20, 18],
     ...                    "events_c": [8, 4], "total_c": [21, 17]})
-    >>> fig = forest_plot(meta_binary(df), title="Live birth")
+    >>> fig = forest_plot(meta_binary(df), title="Live birth", footnotes=["Counts from the abstract", ""])
     >>> fig.savefig("forest.png", dpi=110)  # doctest: +SKIP
     """
     kind = table_kind(result.studies)
@@ -327,12 +373,16 @@ def forest_plot(result: MetaResult, *, labels=("Experimental", "Control"),
                *_arm_columns(kind, "c"), Column("weight", "Weight"), Column("effect", result.label)]
     measure = MEASURE_NAMES[result.measure]
     header = [Row({"effect": measure}, bold=True), Row({c.key: c.title for c in columns}, bold=True)]
-    rows = _rows(result, kind)
+    studies, notes = _marked(result.studies, footnotes)
+    rows = _rows(result, kind, studies)
     edges, graph_left = _column_edges(columns, header + rows)
+    width = graph_left + GRAPH_WIDTH + GRAPH_MARGIN
     first = len(header) + (title is not None)
     total = next(i for i, row in enumerate(rows) if row.pooled is result)
+    if notes:  # below the axis and its labels, across the whole width
+        rows += [Row()] * max(0, total + 1 + AXIS_ROWS - len(rows)) + _footnote_rows(notes, width - 2 * MARGIN)
     n_rows = first + max(len(rows), total + 1 + AXIS_ROWS)
-    table = _table_axes(ax, graph_left + GRAPH_WIDTH + GRAPH_MARGIN, n_rows)
+    table = _table_axes(ax, width, n_rows)
     if title is not None:
         table.text(MARGIN, _row_y(n_rows, 0), title, va="center", fontsize=FONT_SIZE + 1, fontweight="bold")
     _draw_header(table, columns, edges, labels, (measure, result.label), graph_left, first, n_rows)

@@ -8,6 +8,9 @@ imports this package. Here:
 - :mod:`~metarmc.review.audit`: the audit of the paper's printed results, with its own I² rule;
 - :mod:`~metarmc.review.scenarios`: the standard sensitivity analyses of an outcome;
 - :mod:`~metarmc.review.findings`: the GRADE summary of findings built from the data;
+- :mod:`~metarmc.review.provenance`: where each study's numbers come from, in reader words, and
+  which analyses pool both studies of a possibly overlapping pair;
+- :mod:`~metarmc.review.characteristics`: the characteristics of each included study, for readers;
 - :mod:`~metarmc.review.assumptions`: the trial sequential analysis assumptions of Egerup et al. (2015);
 - :mod:`~metarmc.review.other_reviews`: the other reviews of IVIG for recurrent miscarriage beside the paper.
 

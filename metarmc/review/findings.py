@@ -11,8 +11,10 @@ may answer the question but have no usable data feed publication bias (missing e
 
 Two outcomes need more than a rule: miscarriage, which the traceable trials count among the same
 pregnant women as live birth, in most of them as its exact complement (:func:`complement_table`,
-:func:`complement_of`, :func:`complement_clause`), and harms,
-whose only result is the paper's printed one (:func:`rate_printed_only`).
+:func:`complement_of`, :func:`complement_clause`), and harms, whose only result is the paper's
+printed one (:func:`rate_printed_only`), with every safety signal of the sources beside it
+(:func:`safety_table`, :func:`safety_clause`) and the trials whose control arm had no infusion
+(:func:`no_infusion_controls`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..bias import egger_test
+from ..data import source_words
 from ..formatting import effect, studies_text
 from ..grade import (
     I2_SERIOUS,
@@ -226,7 +229,8 @@ def rate_printed_only(review, outcome: str) -> OutcomeFindings:
     and for imprecision by the printed CI (one count when it crosses 1 or ends within a 1%
     hair's breadth of it, one because the information size cannot be checked). The comment names
     the studies' control arms that received no infusion, where infusion reactions cannot occur
-    (a structural zero), from ``studies.csv``.
+    (a structural zero, :func:`no_infusion_controls`), and every safety signal of the sources
+    (:func:`safety_clause`).
     """
     analysis = registry_outcome(outcome)
     printed = review.reported_row(outcome)
@@ -241,9 +245,11 @@ def rate_printed_only(review, outcome: str) -> OutcomeFindings:
                "The confidence interval is very wide and cannot be checked against the studies."),
         Rating("publication_bias", 0, "not assessable without the studies. No downgrade"),
     )
-    untreated = review.studies.loc[review.studies["placebo_controlled"] == "no", "label"]
+    untreated = no_infusion_controls(review)
     zero = (f" Controls of {', '.join(untreated)} received no infusion, so infusion reactions could not occur in "
-            "that arm (a structural zero)." if len(untreated) else "")
+            "that arm (a structural zero)." if untreated else "")
+    signals = safety_clause(review)
+    zero += f" Safety signals in the sources, not pooled: {signals}." if signals else ""
     return OutcomeFindings(
         outcome=outcome, title=analysis.title, measure=analysis.measure, benefit=analysis.benefit,
         studies=int(printed["k"]), participants=int(printed["n_total"]), estimate=float(printed["estimate"]),
@@ -252,6 +258,77 @@ def rate_printed_only(review, outcome: str) -> OutcomeFindings:
                      "start low", ratings=ratings, certainty=certainty("low", (r.downgrade for r in ratings)),
         note=PRINTED_ONLY,
         comment=f"As printed by the paper; not reproducible from traceable data.{zero}")
+
+
+def no_infusion_controls(review) -> list[str]:
+    """The studies whose control arm received no infusion (``control_infusion`` is ``no``), by label.
+
+    In such an arm an infusion reaction cannot happen: a structural zero, not evidence of safety.
+    """
+    studies = review.studies
+    return studies.loc[studies["control_infusion"] == "no", "label"].tolist()
+
+
+#: How a study's control arm was treated (``control_infusion``), in a reader's words.
+CONTROL_INFUSION_WORDS = {"yes": "placebo infusion", "no": "no infusion (untreated)", "unclear": "not reported"}
+
+
+def _arm_count(events, total, unit: str) -> str:
+    """``0 of 49 women``, ``4 neonates`` (size of the arm not given) or ``not given``."""
+    if events is None or events is pd.NA or pd.isna(events):
+        return "not given"
+    return f"{int(events)} of {int(total)} {unit}" if pd.notna(total) else f"{int(events)} {unit}"
+
+
+def safety_table(review) -> pd.DataFrame:
+    """Every safety signal of ``harms.csv`` for readers, with its source and the control arm's treatment.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``Study``, ``Safety signal``, the two arms' counts (``4 neonates``, ``0 of 49
+        women``, ``not given``), ``What the source says`` (the signal in words), ``Source`` (its
+        kind, :func:`~metarmc.data.source_words`, and citation) and ``Control arm``
+        (:data:`CONTROL_INFUSION_WORDS`), in file order.
+    """
+    signals = review.safety_signals()
+    arms = {arm: [_arm_count(r[f"events_{arm}"], r[f"total_{arm}"], r["unit"]) for _, r in signals.iterrows()]
+            for arm in "tc"}
+    return pd.DataFrame({
+        "Study": signals["study"], "Safety signal": signals["event"].str.capitalize(),
+        INTERVENTION: arms["t"], CONTROL: arms["c"], "What the source says": signals["description"],
+        "Source": signals["source_type"].map(source_words).str.capitalize() + ": " + signals["source"],
+        "Control arm": signals["control_infusion"].map(CONTROL_INFUSION_WORDS),
+    }).reset_index(drop=True)
+
+
+def safety_clause(review) -> str:
+    """The safety signals of ``harms.csv`` in one clause, each with its counts and kind of source.
+
+    Example: ``"Yamada 2022: congenital anomaly in 4 vs 0 neonates, from a lay summary (press or
+    clinic web page); ...; Peero 2024: serious adverse event in 0 of 49 women with IVIG (no count for
+    the other arm), from an abstract"``; empty when ``harms.csv`` has none.
+    """
+    parts = []
+    for _, row in review.safety_signals().iterrows():
+        kind = source_words(row["source_type"])
+        article = "an" if kind[0] in "aeiou" else "a"
+        parts.append(f"{row['study']}: {row['event']} {_counts(row)}, from {article} {kind}")
+    return "; ".join(parts)
+
+
+def _counts(signal: pd.Series) -> str:
+    """``in 4 vs 0 neonates``, ``in 3/20 vs 1/21 women``, ``in 0 of 49 women with IVIG (no control count)``."""
+    given = {arm: pd.notna(signal[f"events_{arm}"]) for arm in "tc"}
+    if not any(given.values()):
+        return "(no numbers given)"
+    arm = {a: f"{int(signal[f'events_{a}'])}" + (f"/{int(signal[f'total_{a}'])}" if pd.notna(signal[f"total_{a}"])
+                                                   else "") for a in "tc" if given[a]}
+    if all(given.values()):
+        return f"in {arm['t']} vs {arm['c']} {signal['unit']}"
+    only = "t" if given["t"] else "c"
+    name = INTERVENTION if only == "t" else CONTROL.lower()
+    return f"in {arm[only].replace('/', ' of ')} {signal['unit']} with {name} (no count for the other arm)"
 
 
 def _printed_inconsistency(i2: float) -> Rating:

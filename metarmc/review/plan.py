@@ -34,14 +34,11 @@ import numpy as np
 import pandas as pd
 
 from ..api import meta_binary, meta_generic
-from ..data import DERIVATIONS, RM_TYPES
+from ..data import DERIVATIONS, RM_TYPES, provenance_flags
 from ..distributions import Z_95
 from ..results import MetaResult
 from ..sensitivity import Scenario, scenarios
 from .registry import OUTCOMES
-
-#: Derivations whose counts are read as reported, not rebuilt from percentages or other numbers.
-AS_REPORTED = ("reported",)
 
 
 @dataclass(frozen=True)
@@ -162,9 +159,9 @@ def sensitivity_analyses(review, outcome: str, plan: AnalysisPlan = PLAN) -> pd.
 
     1. the primary analysis; 2. Mantel-Haenszel fixed effect; 3. DerSimonian-Laird random effects
     without HKSJ (RevMan's random effects); 4. pregnant women as the denominator where a trial
-    reports them; 5. only counts read as reported (no counts derived from percentages or other
-    numbers, none from secondary sources); 6. adding the non-randomised studies, as the paper did
-    (a different body of evidence: not an answer to the plan's question). The generic
+    reports them; 5. without derived and lay-source counts (:func:`direct_counts`); 6. adding the
+    non-randomised studies, as the paper did (a different body of evidence: not an answer to the
+    plan's question). The generic
     inverse-variance analysis with the studies' own adjusted estimates is
     :func:`with_adjusted_estimates`.
     """
@@ -178,11 +175,30 @@ def sensitivity_analyses(review, outcome: str, plan: AnalysisPlan = PLAN) -> pd.
                       description="RevMan's random effects (no HKSJ)"),
              Scenario("denominator: pregnant women", plan.options, table=pregnant,
                       description="women who became pregnant, where a trial reports them"),
-             Scenario("data: counts as reported only", plan.options, where={"derivation": AS_REPORTED},
-                      description="without counts derived from percentages or other numbers"),
+             Scenario("data: without derived and lay-source counts", plan.options, table=direct_counts(main),
+                      description="only counts printed as such in a study's report: none derived from percentages "
+                                  "or other numbers, none from a press or clinic web page"),
              Scenario("body: with the non-randomised studies", plan.options, table=everything,
                       description="as the paper pooled them; a different body of evidence")]
     return scenarios(main, [spec for spec in specs if len(spec.kept(main))])
+
+
+def direct_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a study table whose counts are printed as such in a report for professionals.
+
+    Drops every row whose ``derivation`` is not ``reported`` (counts derived from percentages or
+    from other numbers of the arms, or taken from another review) and every row read at least in
+    part from a lay summary (``source_type`` includes ``lay_summary``): the rows
+    :func:`metarmc.data.provenance_flags` does not call ``direct``.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"study": ["A", "B", "C"], "derivation": ["reported", "derived_from_percent", "reported"],
+    ...                      "source_type": ["abstract", "abstract", "lay_summary;abstract"]})
+    >>> direct_counts(rows)["study"].tolist()
+    ['A']
+    """
+    return table[provenance_flags(table)["direct"].to_numpy()].reset_index(drop=True)
 
 
 def with_adjusted_estimates(review, outcome: str, plan: AnalysisPlan = PLAN) -> MetaResult | None:
