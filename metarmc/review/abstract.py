@@ -39,8 +39,12 @@ class BottomLine(NamedTuple):
     harms: str
 
 
-def bottom_line(sof: SummaryOfFindings) -> BottomLine:
-    """The bottom line of the review, from its summary of findings (live birth and adverse reactions rows)."""
+def bottom_line(sof: SummaryOfFindings, safety: str = "") -> BottomLine:
+    """The bottom line of the review, from its summary of findings (live birth and adverse reactions rows).
+
+    ``safety`` is the other safety signals in words (:func:`~metarmc.review.findings.safety_clause`),
+    added to the harms sentence when given.
+    """
     live_birth, harms = sof["live_birth"], sof["adverse_reaction"]
     said = statement(live_birth.certainty, effect_verb(live_birth), INTERVENTION)
     effect = (f"In {studies_text(live_birth.studies).replace('studies', PLAN.body_words)} "
@@ -57,6 +61,8 @@ def bottom_line(sof: SummaryOfFindings) -> BottomLine:
     else:
         harm = (f"For adverse reactions, {statement(harms.certainty, effect_verb(harms), INTERVENTION)}: "
                 f"{harms.relative_effect} ({harms.certainty} certainty).")
+    if safety:
+        harm += f" Other safety signals come from weak sources with few numbers: {safety}."
     return BottomLine(effect[0].upper() + effect[1:], certainty, harm[0].upper() + harm[1:])
 
 

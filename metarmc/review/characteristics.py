@@ -24,37 +24,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..data import ROB_DOMAINS, STATUS_REASONS, source_kinds
+from ..data import DENOMINATOR_WORDS, DERIVATION_WORDS, ROB_DOMAINS, STATUS_REASONS, source_kinds, source_words
 from ..living.records import REGISTRY_ID
 from ..plots.rob import ROB_DOMAIN_NAMES
 from ..plots.style import JUDGMENT_STYLE
 from .registry import OUTCOMES
 
-#: The kinds of document of ``outcomes.csv`` ``source_type``, in a reader's words.
-SOURCE_TYPE_WORDS = {
-    "full_text": "the full report",
-    "abstract": "the study's abstract",
-    "conference_abstract": "a conference abstract",
-    "registry": "the trial-registry record",
-    "companion_report": "another report of the same women",
-    "other_review": "another review's table",
-    "lay_summary": "summaries for the public (press release, newspaper)",
-}
-#: How the numbers were obtained (``derivation``), in a reader's words.
-DERIVATION_WORDS = {
-    "reported": "as printed",
-    "derived_from_percent": "counted back from printed percentages",
-    "derived_from_arms": "computed from other printed numbers of the arms",
-    "secondary_source": "taken from another review",
-}
-#: Who the counts are out of (``denominator``).
-DENOMINATOR_WORDS = {
-    "itt": "all women randomised or allocated",
-    "pregnant": "women who became pregnant",
-    "clinical_pregnancy": "clinical pregnancies",
-    "per_protocol": "women treated as planned",
-    "liveborn": "babies born alive",
-}
 #: The population (``rm_type``).
 POPULATION_WORDS = {
     "primary": "primary recurrent miscarriage (no previous birth)",
@@ -187,7 +162,7 @@ def _outcome_line(row, double: bool) -> str:
         numbers = f"{row.events_t}/{row.total_t} with IVIG vs {row.events_c}/{row.total_c} control"
     else:
         numbers = f"means in {row.n_t} vs {row.n_c}"
-    kinds = " and ".join(SOURCE_TYPE_WORDS[k] for k in source_kinds(row.source_type))
+    kinds = source_words(row.source_type)
     use = "main analysis" if row.main == "yes" else "sensitivity analyses only"
     check = "checked by a second, independent extraction" if double else "extracted once"
     return (f"{title}, out of {DENOMINATOR_WORDS[row.denominator]}: {numbers} ({use}); "
@@ -204,10 +179,8 @@ def _outcomes(review, study_id: str) -> tuple[str, str, str]:
     without = rows[~rows["outcome"].isin(extracted["outcome"])].drop_duplicates("outcome")
     missing = [f"{OUTCOMES[r.outcome].title}: {STATUS_REASONS[r.status]}" for r in without.itertuples()]
     kinds = dict.fromkeys(k for t in extracted["source_type"] for k in source_kinds(t))
-    sources = (f"Numbers read from {', '.join(SOURCE_TYPE_WORDS[k] for k in kinds)}; no full report was read"
-               if kinds and "full_text" not in kinds else
-               "No numbers could be read from any source" if not kinds else
-               f"Numbers read from {', '.join(SOURCE_TYPE_WORDS[k] for k in kinds)}")
+    read = f"Numbers read from {source_words(';'.join(kinds))}" if kinds else "No numbers could be read from any source"
+    sources = f"{read}; no full report was read" if kinds and "full_text" not in kinds else read
     return "; ".join(lines) or "none", "; ".join(missing) or "none", sources
 
 
