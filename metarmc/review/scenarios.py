@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..data import DERIVATIONS, RM_TYPES
+from ..data import DENOMINATOR_WORDS, DERIVATIONS, RM_TYPES
 from ..sensitivity import Scenario, select
 from .paper import as_the_paper_did, study_table
 from .registry import OUTCOMES
@@ -52,7 +52,7 @@ def standard_scenarios(review, outcome: str) -> list[Scenario]:
         * for every denominator in the data (``itt``, ``pregnant``, ...), that denominator
           where a study of the main table reports it and the main row otherwise, when this
           changes at least one study (paper's rule);
-        * ``studies: with sensitivity-only rows``: the main table plus the studies whose only
+        * ``studies: with secondary reports``: the main table plus the studies whose only
           extracted rows are ``main=no`` (e.g. a companion report), if there are any;
         * model choices on the main rows: fixed effect; with k ≥ 2 random effects (DL, REML,
           PM) and HKSJ; with k ≥ 3 REML with a 95% prediction interval; inverse-variance weights,
@@ -74,12 +74,14 @@ def standard_scenarios(review, outcome: str) -> list[Scenario]:
         if 0 < len(kept) < len(main):
             specs.append(Scenario(name, _paper_options(kept, analysis), where=where, description=description))
     for denominator, table in _denominator_tables(review, outcome, main).items():
-        specs.append(Scenario(f"denominator: {denominator} where reported", _paper_options(table, analysis),
-                              table=table, description=f"{denominator} counts where a study reports them, "
+        words = DENOMINATOR_WORDS[denominator]
+        specs.append(Scenario(f"denominator: {words} where reported", _paper_options(table, analysis),
+                              table=table, description=f"counts out of {words} where a study reports them, "
                                                        "else the main row"))
     if (table := _with_sensitivity_only_studies(review, outcome, main)) is not None:
-        specs.append(Scenario("studies: with sensitivity-only rows", _paper_options(table, analysis), table=table,
-                              description="adds studies whose only extracted rows are main=no"))
+        specs.append(Scenario("studies: with secondary reports", _paper_options(table, analysis), table=table,
+                              description="adds studies whose only numbers are kept for sensitivity analyses "
+                                          "(e.g. from a companion report)"))
     return specs + _model_scenarios(analysis, len(main))
 
 
