@@ -110,7 +110,7 @@ def test_standard_scenarios_for_the_fixture_live_birth(fixture_review):
     specs = standard_scenarios(fixture_review, "live_birth")
     assert [spec.name for spec in specs] == [
         "paper's rule", "design: randomised", "design: placebo-controlled",
-        "design: randomised placebo-controlled", "denominator: pregnant where reported",
+        "design: randomised placebo-controlled", "denominator: women who became pregnant where reported",
         "model: fixed effect", "model: random DL", "model: random REML", "model: random PM",
         "model: random DL, HKSJ", "model: random REML, prediction interval",
         "weights: inverse variance OR", "measure: RR", "measure: RD",
@@ -123,7 +123,7 @@ def test_standard_scenarios_for_the_fixture_live_birth(fixture_review):
     # pregnant denominator: Gamma's 14/20 vs 10/21 becomes 14/17 vs 10/18
     swapped = pd.DataFrame({"study": ["Alpha 2001", "Beta 2005", "Gamma 2009"], "events_t": [12, 9, 14],
                             "total_t": [20, 15, 17], "events_c": [8, 7, 10], "total_c": [20, 16, 18]})
-    assert out.loc["denominator: pregnant where reported", "estimate"] == pytest.approx(
+    assert out.loc["denominator: women who became pregnant where reported", "estimate"] == pytest.approx(
         meta_binary(swapped).estimate, rel=1e-12)
 
 
@@ -163,7 +163,7 @@ def test_standard_scenarios_on_the_review_data(review):
             kept = sens.select(main, spec.where)
             assert out.loc[spec.name, "estimate"] == pytest.approx(
                 meta_binary(kept, **spec.options).estimate, rel=1e-12)
-    itt = next(spec for spec in specs if spec.name == "denominator: itt where reported").table
+    itt = next(spec for spec in specs if spec.name == "denominator: all randomised women where reported").table
     every = review.binary("live_birth", main_only=False)
     has_itt = set(every.loc[every["denominator"] == "itt", "study_id"])
     assert set(itt["study_id"]) == set(main["study_id"])

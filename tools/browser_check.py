@@ -102,7 +102,15 @@ LAYOUT = """(() => {
   return {column: column.clientWidth, page: document.documentElement.scrollWidth, viewport: window.innerWidth,
           items, tables};
 })()"""
-NEXT_FRAME = "new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+# Run after a resize: let the new layout happen and the theme's transitions (its sidebars slide)
+# finish, at most 2 s, so that the layout measured and the screenshot are the settled page.
+SETTLE_LAYOUT = """(async () => {
+  const frame = () => new Promise(done => requestAnimationFrame(() => done()));
+  await frame(); await frame();
+  const running = document.getAnimations().map(animation => animation.finished.catch(() => null));
+  await Promise.race([Promise.all(running), new Promise(done => setTimeout(done, 2000))]);
+  await frame();
+})()"""
 # Run in the page once it has loaded: wait for MathJax's first typesetting and the fonts, then
 # hand back the DOM as rendered (what ``chromium --dump-dom`` prints).
 SETTLE = """(async () => {
@@ -265,7 +273,7 @@ class Chromium:
             layouts = {}
             for width in widths:
                 self.resize(session, width)
-                self.evaluate(session, NEXT_FRAME, url)
+                self.evaluate(session, SETTLE_LAYOUT, url)
                 layouts[width] = self.evaluate(session, LAYOUT, url)
                 if screenshots and width in screenshots:
                     png = self.call("Page.captureScreenshot", {"format": "png"}, session)["data"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..data import DERIVATIONS, RM_TYPES
+from ..data import DENOMINATOR_WORDS, DERIVATIONS, RM_TYPES
 from ..sensitivity import Scenario, select
 from .paper import as_the_paper_did, study_table
 from .registry import OUTCOMES
@@ -74,8 +74,9 @@ def standard_scenarios(review, outcome: str) -> list[Scenario]:
         if 0 < len(kept) < len(main):
             specs.append(Scenario(name, _paper_options(kept, analysis), where=where, description=description))
     for denominator, table in _denominator_tables(review, outcome, main).items():
-        specs.append(Scenario(f"denominator: {denominator} where reported", _paper_options(table, analysis),
-                              table=table, description=f"{denominator} counts where a study reports them, "
+        words = DENOMINATOR_WORDS[denominator]
+        specs.append(Scenario(f"denominator: {words} where reported", _paper_options(table, analysis),
+                              table=table, description=f"counts of {words} where a study reports them, "
                                                        "else the main row"))
     if (table := _with_sensitivity_only_studies(review, outcome, main)) is not None:
         specs.append(Scenario("studies: with sensitivity-only rows", _paper_options(table, analysis), table=table,
