@@ -314,7 +314,8 @@ def visible_text(soup: BeautifulSoup) -> str:
     """
     for tag in soup.find_all(INVISIBLE):
         tag.decompose()
-    for tag in soup.select(".tex2jax_ignore, .mathjax_ignore"):
+    # myst-nb marks a notebook's whole page section so: only smaller marked parts are left out
+    for tag in soup.select(":is(.tex2jax_ignore, .mathjax_ignore):not(section)"):
         tag.decompose()
     return soup.get_text(" ")
 
