@@ -88,7 +88,7 @@ KNOWN_READER_PROBLEMS = {
     # 05 and 08, "What is missing": the data's maintainer notes (outcomes.csv `notes`) shown to
     # readers; the fix is `{STATUS_REASONS[row.status]}` (metarmc.data) instead of `{row.notes}`.
     "book/05-live-birth.html: column 'main=' in \"Jafarzadeh 2018 (not found): See the main=no row for the "
-    "companion report’s figures.\"": "05 is being rewritten (forest plots, study tables)",
+    "companion report’s figure…\"": "05 is being rewritten (forest plots, study tables)",
     **{f"book/08-birth-weight.html: nan 'nan' in \"{study} (not found): nan\"": "as 05"
        for study in ("Jablonowska 1999", "Jafarzadeh 2018", "Stephenson 2010")},
     # 04: the risk-of-bias source of Jørgensen 2020 is outcomes.csv's `source` text, which names a file
