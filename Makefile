@@ -34,7 +34,7 @@ help:
 	@echo "make test      make lint and make book, then every test: tests/, each book/*.md chapter against tests/golden/, the site"
 	@echo "make test-times  make test with the time each part takes (build, nbval, unit, site)"
 	@echo "make golden    re-execute the chapters into tests/golden/ (then: git diff tests/golden)"
-	@echo "make site-check  open every page in headless Chromium, offline; screenshots in $(BUILD)/screenshots"
+	@echo "make site-check  every page in headless Chromium, offline, at 1300 and 400 px; screenshots of pages 01, 13, 05 in $(BUILD)/screenshots"
 	@echo "make linkcheck   check the external links (needs the internet; not part of make test)"
 	@echo "make clean     remove $(BUILD) and test caches (keeps $(VENV)); distclean removes it too"
 

@@ -74,8 +74,66 @@ def test_site_renders_in_browser(site, browser):
     problems = browser_check.check_in_browser(site, browser, screenshots=SCREENSHOTS)
     assert not problems, listing(problems)
     shots = sorted(SCREENSHOTS.glob("*.png"))
-    assert shots, "no screenshot taken"
+    wanted = [path for name in browser_check.SCREENSHOT_PAGES
+              for path in browser_check.screenshot_paths(SCREENSHOTS, name).values()]
+    assert shots == sorted(wanted)
     assert all(shot.read_bytes().startswith(b"\x89PNG") for shot in shots)
+
+
+# Problems the reader-text checks find on pages other engineers are rewriting now (issue 13:
+# the Cochrane structure of 02-04 and 14, the forest plots and study tables of 05-09), or in
+# data notes: each entry is one problem, exactly as reported, and why it waits. A problem not
+# listed fails; an entry no longer found fails too, so the list only shrinks. Fix, then delete.
+KNOWN_READER_PROBLEMS = {
+    # 05 and 08, "What is missing": the data's maintainer notes (outcomes.csv `notes`) shown to
+    # readers; the fix is `{STATUS_REASONS[row.status]}` (metarmc.data) instead of `{row.notes}`.
+    "book/05-live-birth.html: column 'main=' in \"Jafarzadeh 2018 (not found): See the main=no row for the "
+    "companion report’s figure…\"": "05 is being rewritten (forest plots, study tables)",
+    **{f"book/08-birth-weight.html: nan 'nan' in \"{study} (not found): nan\"": "as 05"
+       for study in ("Jablonowska 1999", "Jafarzadeh 2018", "Stephenson 2010")},
+    # 04: the risk-of-bias source of Jørgensen 2020 is outcomes.csv's `source` text, which names a file
+    **{"book/04-risk-of-bias.html: studies.csv named without a download link: \"…Reprod Immunol: no source "
+       "reached (see studies.csv notes)\"": "04 is being rewritten (Cochrane structure); data text"},
+    # 20: the support of an overlap (data/overlaps.csv `support`) cites "studies.csv notes"
+    "book/20-analysis-plan.html: studies.csv named without a download link: \"…n.md (jorgensen2020); Gao 2025 "
+    "Table 1; studies.csv notes of jorgensen2020 (Rajaratnam et a…\"": "data text (overlaps.csv support)",
+    # 05 and 07: metarmc.review.paper's explanation of the traced counts ends "see data/outcomes.csv"
+    # in glued text, which cannot carry a {download} link: drop it there and link the file in the chapter
+    **{f"book/{page}.html: outcomes.csv named without a download link: \"…s) or come from a secondary "
+       "source; see data/outcomes.csv.\"": "05-09 are being rewritten" for page in ("05-live-birth", "07-miscarriage")},
+    # 08 and 09 name data/outcomes.csv in their prose: {download}`data/outcomes.csv <../data/outcomes.csv>`
+    "book/08-birth-weight.html: outcomes.csv named without a download link: \"…0 of the included studies have "
+    "them in data/outcomes.csv.\"": "05-09 are being rewritten",
+    "book/09-adverse-reactions.html: outcomes.csv named without a download link: \"…uld be traced (0 studies with "
+    "counts in data/outcomes.csv): the abstracts reached do not give the…\"": "05-09 are being rewritten",
+    # 06, 07, 08 name the audit and sensitivity chapters: {doc}`the audit chapter <11-audit>` and so on
+    "book/06-primary-secondary.html: chapter named without a link: \"…ot significant, whatever the printed P "
+    "(the audit chapter checks this contradiction).\"": "05-09 are being rewritten",
+    "book/07-miscarriage.html: chapter named without a link: \"…has a very wide uncertainty interval); the "
+    "sensitivity chapter shows both models side by side instead.…\"": "05-09 are being rewritten",
+    "book/08-birth-weight.html: chapter named without a link: \"…ificant difference” is all it supports. The "
+    "audit chapter checks this for every printed result; C…\"": "05-09 are being rewritten",
+    # 16: a release stores the audit's rule codes (release.py `audit.*.rules`); the change list
+    # (metarmc.living.releases) shows stored values as they are: show RULE_TITLES for those instead
+    "book/16-changes.html: code 'split_percent' in \"…audit rules raised: “counts” → “counts; split_percent”\"":
+        "stored release values; the display needs a name map in metarmc.living.releases",
+}
+
+
+def known(problems: list[str]) -> tuple[list[str], list[str]]:
+    """The ``problems`` not in KNOWN_READER_PROBLEMS, and its entries no problem matches (fixed)."""
+    return ([p for p in problems if p not in KNOWN_READER_PROBLEMS],
+            [k for k in KNOWN_READER_PROBLEMS if k not in problems])
+
+
+@pytest.mark.book
+def test_reader_text_has_no_maintainer_vocabulary_and_names_every_chapter_and_file_with_a_link(site):
+    """No column name, outcome key, status or rule code, nan, repr or "(s)" in what a reader reads;
+    every chapter named is a link, every data file named a download (tools/site_check.py)."""
+    problems = site_check.check_reader_text(site) + site_check.check_prose_links(site)
+    new, stale = known(problems)
+    assert not new, listing(new)
+    assert not stale, "fixed, so delete from KNOWN_READER_PROBLEMS:\n" + "\n".join(stale)
 
 
 @pytest.mark.book
@@ -313,3 +371,107 @@ def test_no_figure_alt_text_shows_a_glue_placeholder(site):
     leftovers = [f"{page.name}: {img['alt'][:80]}" for page in site_check.site_pages(site)
                  for img in site_check.parse(page).find_all("img", alt=True) if "{glue:" in img["alt"]]
     assert not leftovers, leftovers
+
+
+READER_PAGE = """<article><p>printed n_total = 842; status not_found, rule ci_vs_p; denominator: itt;
+Jablonowska 1999: nan; Reconstruction(live_birth, 3 sets); 2 flag(s); see the main=no row.</p>
+<p>Fine: <code>study_id</code> in code, miscarriage counts, pregnant women, None of them.</p>
+<pre>n_total = 842</pre>
+<div class="cell"><div class="cell_input"><pre>review.binary("live_birth")</pre></div>
+<div class="cell_output"><div class="output text_html"><table><tr><td>not_obtained</td></tr></table></div>
+</div></div></article>"""
+
+
+def test_reader_text_check_finds_maintainer_vocabulary_outside_code(tmp_path):
+    site = make_site(tmp_path, {"index.html": "", "book/a.html": READER_PAGE,
+                                "book/17-add-a-trial.html": READER_PAGE,  # a maintainer page: not read
+                                "book/m01-course.html": READER_PAGE})     # the course: its prose only
+    problems = site_check.check_reader_text(site)
+    prose = ["column 'n_total'", "column 'main='", "code 'not_found'", "code 'ci_vs_p'", "code 'itt'",
+             "code 'live_birth'", "nan 'nan'", "repr 'Reconstruction('", "plural 'g(s)'"]
+    expected = [f"book/a.html: {p}" for p in prose + ["code 'not_obtained'"]] + [  # in an HTML output
+        f"book/m01-course.html: {p}" for p in prose]
+    assert [p.partition(" in ")[0] for p in problems] == expected, listing(problems)
+    assert problems[0] == ('book/a.html: column \'n_total\' in "printed n_total = 842; status not_found, '
+                           'rule ci_vs_p;…"')
+
+
+def test_maintainer_tokens_come_from_the_code_and_the_data():
+    from metarmc.audit import RULE_TITLES
+    from metarmc.data import FILES, ROB_DOMAINS, STATUSES
+
+    tokens = site_check.maintainer_tokens()
+    for word in (*RULE_TITLES.keys() - {"counts", "wording"}, *ROB_DOMAINS, "not_found", "live_birth_primary",
+                 "n_total", "events_t", "itt"):
+        assert tokens["code"].fullmatch(word) or tokens["column"].fullmatch(word), word
+    assert "not_applicable" in STATUSES and "n_total" in FILES["reported"].columns
+    for english in ("counts", "wording", "miscarriage", "low", "pregnant", "abstract", "extracted"):
+        assert not any(pattern.search(english) for pattern in tokens.values()), english
+
+
+LINK_PAGES = {
+    "index.html": "",
+    "book/11-audit.html": "",
+    "book/14-conclusion.html": "",
+    "book/a.html": """<article>
+<p>The audit chapter checks it; <a href="11-audit.html">the audit chapter</a> is linked; see the conclusion.</p>
+<p>As chapter 13 says; Chapter 24 of the Handbook; the course chapter <a href="11-audit.html">Audit</a>;
+the outcome chapters; at the top of the page.</p>
+<p>Counts in <code>data/outcomes.csv</code>; in <a href="../_downloads/0a/outcomes.csv"><code>outcomes.csv</code></a>;
+in <a href="11-audit.html">outcomes.csv</a>; <code>data/other.csv</code> is not a data file.</p>
+<div class="cell"><div class="cell_input"><pre>see the audit chapter, data/outcomes.csv</pre></div></div></article>""",
+}
+
+
+def test_prose_link_check_finds_chapters_and_data_files_named_without_a_link(tmp_path):
+    site = make_site(tmp_path, LINK_PAGES)
+    for name, title in (("book/11-audit.html", "Audit"), ("book/14-conclusion.html", "Conclusion: what it means")):
+        (site / name).write_text(PAGE.format(title=title, head="", body=""))
+    problems = site_check.check_prose_links(site, csv_names={"outcomes.csv"})
+    assert [p.partition(': "')[0] for p in problems] == [
+        "book/a.html: chapter named without a link",   # The audit chapter
+        "book/a.html: chapter named without a link",   # see the conclusion (a chapter's title)
+        "book/a.html: chapter named without a link",   # chapter 13
+        "book/a.html: outcomes.csv named without a download link",
+        "book/a.html: outcomes.csv named without a download link",  # linked, but not to the download
+    ], listing(problems)
+    assert "The audit chapter checks it" in problems[0] and "see the conclusion" in problems[1]
+
+
+LAYOUT_PAGES = {
+    "wide.html": '<table style="width: 1500px"><tr><td>a table wider than the window</td></tr></table>',
+    "scrolls.html": '<div style="overflow-x: auto"><table style="width: 900px"><tr><td>x</td></tr></table></div>',
+    "image.html": f'<img style="width: 1400px" alt="a wide figure" src="data:image/png;base64,'
+                  f'{__import__("base64").b64encode(PNG_1x1).decode()}">',
+    # the summary of findings: its certainty hidden on a phone; the front page's has no certainty
+    "book/13-certainty.html": '<style>@media (max-width: 600px) { .c { display: none } }</style>'
+                              '<table class="review-table"><thead><tr><th>Outcome</th><th>Relative effect</th>'
+                              '<th>Certainty</th></tr></thead><tbody><tr><th data-label="Outcome">Live birth</th>'
+                              '<td data-label="Relative effect">OR 1.57</td>'
+                              '<td class="c" data-label="Certainty">Very low</td></tr></tbody></table>',
+    "book/01-introduction.html": '<table class="review-table"><tbody><tr><td data-label="Outcome">Live birth</td>'
+                                 '</tr></tbody></table>',
+}
+
+
+@pytest.mark.book
+def test_layout_check_finds_overflow_and_a_summary_of_findings_a_phone_cannot_read(browser, tmp_path):
+    site = make_site(tmp_path, LAYOUT_PAGES)
+    problems = browser_check.check_in_browser(site, browser, list(LAYOUT_PAGES))
+    starts = [
+        "wide.html: at 1300 px the page scrolls sideways",
+        "wide.html: at 1300 px the table 'a table wider than the window' is 15",
+        "wide.html: at 400 px the page scrolls sideways",
+        "wide.html: at 400 px the table 'a table wider than the window' is 15",  # ... and nothing lets it scroll
+        "image.html: at 1300 px the page scrolls sideways",
+        "image.html: at 1300 px the img 'a wide figure' is 1400 px wide",
+        "image.html: at 400 px the page scrolls sideways",
+        "image.html: at 400 px the img 'a wide figure' is 1400 px wide",
+        "book/13-certainty.html: at 400 px row 1 of 'Outcome Relative effect Certainty Live birth OR 1.57' "
+        "does not show its certainty ('Certainty')",
+        "book/01-introduction.html: at 400 px no review table shows outcome, effect, certainty",
+    ]
+    for start in starts:
+        assert sum(p.startswith(start) for p in problems) == 1, (start, listing(problems))
+    assert len(problems) == len(starts), listing(problems)
+    assert "nothing lets it scroll" in next(p for p in problems if p.startswith(starts[3]))

@@ -56,7 +56,61 @@ CHROMIUM_FLAGS = (
     "--remote-debugging-pipe",
 )
 TIMEOUT_S = 60            # wall clock, per page (and per DevTools call)
-WINDOW = (1280, 2000)     # a desktop reader's viewport; also the screenshots' size
+WIDTHS = (1300, 400)      # a desktop reader's window and a phone, in CSS pixels
+HEIGHT = 2000             # of the viewport (and so of the screenshots)
+TOLERANCE_PX = 1          # sub-pixel rounding of widths: anything wider overflows
+#: The pages a person looks at before calling the site done (the front page, the summary of
+#: findings, an outcome chapter), screenshotted at each of WIDTHS by ``make site-check``.
+SCREENSHOT_PAGES = ("book/01-introduction.html", "book/13-certainty.html", "book/05-live-birth.html")
+#: Pages whose summary-of-findings table must show, on a phone, each row's outcome, effect and
+#: certainty: a review table with a column matching each pattern (matched on its header).
+KEY_TABLES = ("book/13-certainty.html", "book/01-introduction.html")
+KEY_COLUMNS = {"outcome": re.compile(r"^outcome", re.IGNORECASE),
+               "effect": re.compile(r"effect|odds ratio|mean difference|relative", re.IGNORECASE),
+               "certainty": re.compile(r"certainty", re.IGNORECASE)}
+# Run in the page at each width: the text column, every table and image in it with the box it
+# may scroll in, the page's own width, and where each cell of the review's tables is drawn.
+LAYOUT = """(() => {
+  const column = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+  const columnBox = column.getBoundingClientRect();
+  const say = el => ((el.querySelector && el.querySelector('caption') ? el.querySelector('caption').innerText : '')
+    || el.getAttribute('alt') || el.innerText || '').trim().replace(/\\s+/g, ' ').slice(0, 60);
+  const scroller = el => {
+    for (let up = el.parentElement; up && up !== column; up = up.parentElement) {
+      const overflow = getComputedStyle(up).overflowX;
+      if (overflow !== 'visible') return {overflow, client: up.clientWidth, scroll: up.scrollWidth,
+                                          classes: up.className};
+    }
+    return null;
+  };
+  const shown = el => { const box = el.getBoundingClientRect(); const style = getComputedStyle(el);
+    return box.width > 0 && box.height > 0 && style.visibility !== 'hidden' && style.display !== 'none'; };
+  const items = [];
+  for (const el of column.querySelectorAll('table, img')) {
+    if (el.closest('mjx-container') || !shown(el)) continue;
+    const box = el.getBoundingClientRect();
+    items.push({kind: el.tagName.toLowerCase(), label: say(el), width: box.width, left: box.left - columnBox.left,
+                review: el.classList.contains('review-table'), scroller: scroller(el)});
+  }
+  const tables = [...column.querySelectorAll('table.review-table')].map(table => ({
+    label: say(table),
+    rows: [...table.querySelectorAll('tbody tr')].map(row => [...row.children].map(cell => {
+      const box = cell.getBoundingClientRect();
+      return {label: cell.dataset.label || '', shown: shown(cell) && cell.innerText.trim() !== '',
+              left: box.left, right: box.right};
+    }))}));
+  return {column: column.clientWidth, page: document.documentElement.scrollWidth, viewport: window.innerWidth,
+          items, tables};
+})()"""
+# Run after a resize: let the new layout happen and the theme's transitions (its sidebars slide)
+# finish, at most 2 s, so that the layout measured and the screenshot are the settled page.
+SETTLE_LAYOUT = """(async () => {
+  const frame = () => new Promise(done => requestAnimationFrame(() => done()));
+  await frame(); await frame();
+  const running = document.getAnimations().map(animation => animation.finished.catch(() => null));
+  await Promise.race([Promise.all(running), new Promise(done => setTimeout(done, 2000))]);
+  await frame();
+})()"""
 # Run in the page once it has loaded: wait for MathJax's first typesetting and the fonts, then
 # hand back the DOM as rendered (what ``chromium --dump-dom`` prints).
 SETTLE = """(async () => {
@@ -193,31 +247,47 @@ class Chromium:
             if message.get("method") == event:
                 return message.get("params", {})
 
-    def render(self, url: str, screenshot: Path | None = None) -> str:
-        """Load ``url`` in a new tab and return its DOM once settled; optionally save a PNG."""
+    def evaluate(self, session: str, expression: str, url: str):
+        """The value of ``expression`` (awaited) in the tab ``session`` showing ``url``."""
+        done = self.call("Runtime.evaluate", {"expression": expression, "awaitPromise": True,
+                                              "returnByValue": True}, session)
+        if "exceptionDetails" in done:
+            raise RuntimeError(f"{url}: {done['exceptionDetails'].get('text', 'script error')}")
+        return done["result"].get("value")
+
+    def render(self, url: str, widths: tuple[int, ...] = WIDTHS,
+               screenshots: dict[int, Path] | None = None) -> tuple[str, dict[int, dict]]:
+        """Load ``url`` in a new tab at ``widths[0]``; return its DOM once settled and its
+        ``LAYOUT`` at each of ``widths`` (the window resized, no reload); optionally save a PNG
+        per width (``screenshots``: width -> path)."""
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         try:
             session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-            width, height = WINDOW
-            self.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height,
-                      "deviceScaleFactor": 1, "mobile": False}, session)
+            self.resize(session, widths[0])
             self.call("Page.enable", session=session)
             navigation = self.call("Page.navigate", {"url": url}, session)
             if navigation.get("errorText"):
                 raise RuntimeError(f"{url} did not load: {navigation['errorText']}")
             self.wait_for(session, "Page.loadEventFired")
-            done = self.call("Runtime.evaluate", {"expression": SETTLE, "awaitPromise": True,
-                                                  "returnByValue": True}, session)
-            if "exceptionDetails" in done:
-                raise RuntimeError(f"{url}: {done['exceptionDetails'].get('text', 'script error')}")
-            if screenshot is not None:
-                png = self.call("Page.captureScreenshot", {"format": "png"}, session)["data"]
-                screenshot.write_bytes(base64.b64decode(png))
-            return done["result"]["value"]
+            dom = self.evaluate(session, SETTLE, url)
+            layouts = {}
+            for width in widths:
+                self.resize(session, width)
+                self.evaluate(session, SETTLE_LAYOUT, url)
+                layouts[width] = self.evaluate(session, LAYOUT, url)
+                if screenshots and width in screenshots:
+                    png = self.call("Page.captureScreenshot", {"format": "png"}, session)["data"]
+                    screenshots[width].write_bytes(base64.b64decode(png))
+            return dom, layouts
         finally:
             self._events.pop(locals().get("session", ""), None)
             if not self._closed:
                 self.call("Target.closeTarget", {"targetId": target})
+
+    def resize(self, session: str, width: int) -> None:
+        """Give the tab ``session`` a window ``width`` CSS pixels wide (and ``HEIGHT`` high)."""
+        self.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": HEIGHT,
+                  "deviceScaleFactor": 1, "mobile": False}, session)
 
     def close(self) -> None:
         """Ask Chromium to quit; kill its process group if it does not within 10 s."""
@@ -244,7 +314,8 @@ def visible_text(soup: BeautifulSoup) -> str:
     """
     for tag in soup.find_all(INVISIBLE):
         tag.decompose()
-    for tag in soup.select(".tex2jax_ignore, .mathjax_ignore"):
+    # myst-nb marks a notebook's whole page section so: only smaller marked parts are left out
+    for tag in soup.select(":is(.tex2jax_ignore, .mathjax_ignore):not(section)"):
         tag.decompose()
     return soup.get_text(" ")
 
@@ -292,14 +363,73 @@ def dom_problems(dom: str) -> list[str]:
     return problems
 
 
+def _px(value: float) -> str:
+    return f"{value:.0f} px"
+
+
+def item_problems(item: dict, width: int, column: float) -> list[str]:
+    """What is wrong with one table or image of ``LAYOUT`` at ``width``."""
+    what = f"{'review table' if item['review'] else item['kind']} {item['label']!r}"
+    box = item["scroller"]
+    scrolls = box is not None and box["scroll"] > box["client"] + TOLERANCE_PX
+    wider = item["width"] > column + TOLERANCE_PX
+    if width == WIDTHS[0] or item["review"] or item["kind"] == "img":
+        if wider:
+            return [f"at {width} px the {what} is {_px(item['width'])} wide, the text column {_px(column)}"]
+        if scrolls:
+            return [f"at {width} px the {what} scrolls sideways in its box "
+                    f"({_px(box['scroll'])} in {_px(box['client'])})"]
+        return []
+    on_purpose = box is not None and box["overflow"] in ("auto", "scroll")
+    if (wider or scrolls) and not on_purpose:
+        return [f"at {width} px the {what} is {_px(item['width'])} wide, the text column {_px(column)}, "
+                f"and nothing lets it scroll"]
+    return []
+
+
+def key_column_problems(tables: list[dict], viewport: int) -> list[str]:
+    """The summary of findings on a phone: a review table with a column of each ``KEY_COLUMNS``,
+    every row of it showing them within the ``viewport``."""
+    def column_of(row: list[dict], pattern) -> dict | None:
+        return next((cell for cell in row if pattern.search(cell["label"])), None)
+
+    keyed = [t for t in tables if t["rows"] and all(column_of(t["rows"][0], p) for p in KEY_COLUMNS.values())]
+    if not keyed:
+        return [f"at {viewport} px no review table shows {', '.join(KEY_COLUMNS)} "
+                f"(headers matching {[p.pattern for p in KEY_COLUMNS.values()]})"]
+    problems = []
+    for table in keyed:
+        for number, row in enumerate(table["rows"], 1):
+            for key, pattern in KEY_COLUMNS.items():
+                cell = column_of(row, pattern)
+                if not cell["shown"] or cell["left"] < -TOLERANCE_PX or cell["right"] > viewport + TOLERANCE_PX:
+                    problems.append(f"at {viewport} px row {number} of {table['label']!r} does not show its "
+                                    f"{key} ({cell['label']!r}) within the screen "
+                                    f"({_px(cell['left'])} to {_px(cell['right'])})")
+    return problems
+
+
+def layout_problems(name: str, layouts: dict[int, dict]) -> list[str]:
+    """Everything wrong with the layout of page ``name`` at each width (``LAYOUT`` results)."""
+    problems = []
+    for width, layout in layouts.items():
+        if layout["page"] > layout["viewport"] + TOLERANCE_PX:
+            problems.append(f"at {width} px the page scrolls sideways ({_px(layout['page'])} wide)")
+        for item in layout["items"]:
+            problems += item_problems(item, width, layout["column"])
+        if name in KEY_TABLES and width == min(WIDTHS):
+            problems += key_column_problems(layout["tables"], layout["viewport"])
+    return problems
+
+
 def check_rendered(browser: Chromium, base_url: str, name: str,
-                   screenshot: Path | None = None) -> list[str]:
+                   screenshots: dict[int, Path] | None = None) -> list[str]:
     """Render page ``name`` (relative to the site) and list its problems as ``name: message``."""
     try:
-        dom = browser.render(base_url + name, screenshot=screenshot)
+        dom, layouts = browser.render(base_url + name, screenshots=screenshots)
     except (RuntimeError, TimeoutError) as error:
         return [f"{name}: {error or f'no answer from Chromium within {TIMEOUT_S} s'}"]
-    return [f"{name}: {problem}" for problem in dom_problems(dom)]
+    return [f"{name}: {problem}" for problem in dom_problems(dom) + layout_problems(name, layouts)]
 
 
 def browsable(site: Path) -> list[str]:
@@ -308,18 +438,10 @@ def browsable(site: Path) -> list[str]:
             if site_check.refresh_target(site_check.parse(page)) is None]
 
 
-def screenshot_pages(site: Path, names: list[str]) -> list[str]:
-    """Up to three pages worth a look: the first, the first with maths, the first with a figure."""
-    def first(selector: str) -> list[str]:
-        hits = [n for n in names if site_check.parse(site / n).select_one(selector)]
-        return hits[:1]
-
-    picks = names[:1] + first(".math") + first("article img, figure img, .cell_output img")
-    return list(dict.fromkeys(picks))
-
-
-def screenshot_path(out: Path, name: str) -> Path:
-    return out / (name.removesuffix(".html").replace("/", "_") + ".png")
+def screenshot_paths(out: Path, name: str) -> dict[int, Path]:
+    """Where the screenshots of page ``name`` go: width -> ``out/book_NAME-WIDTH.png``."""
+    stem = name.removesuffix(".html").replace("/", "_")
+    return {width: out / f"{stem}-{width}.png" for width in WIDTHS}
 
 
 def check_in_browser(site: Path, browser: Chromium, names: list[str] | None = None,
@@ -327,15 +449,16 @@ def check_in_browser(site: Path, browser: Chromium, names: list[str] | None = No
     """Render ``names`` (default: every browsable page of ``site``) in ``browser``, ``jobs`` tabs
     at a time, and list their problems.
 
-    Also saves ``WINDOW``-sized screenshots of a few of them into ``screenshots`` when given.
+    Also saves screenshots of the ``SCREENSHOT_PAGES`` among them, at each of ``WIDTHS``, into
+    ``screenshots`` when given.
     """
     site = Path(site)
     names = browsable(site) if names is None else names
     shots = {}
     if screenshots is not None:
         screenshots.mkdir(parents=True, exist_ok=True)
-        shots = {name: screenshot_path(screenshots, name) for name in screenshot_pages(site, names)}
-        for path in shots.values():
+        shots = {name: screenshot_paths(screenshots, name) for name in SCREENSHOT_PAGES if name in names}
+        for path in (p for paths in shots.values() for p in paths.values()):
             path.unlink(missing_ok=True)
     with serve(site) as base_url, ThreadPoolExecutor(max_workers=jobs) as pool:
         found = pool.map(lambda name: check_rendered(browser, base_url, name, shots.get(name)), names)
@@ -354,7 +477,8 @@ def main(argv: list[str] | None = None) -> int:
         print("browser_check: no Chromium found (apt-get install chromium, or set CHROMIUM)")
         return 2
     shots = args.screenshots if str(args.screenshots) not in ("", ".") else None
-    problems = site_check.check_site(args.site)
+    problems = (site_check.check_site(args.site) + site_check.check_reader_text(args.site)
+                + site_check.check_prose_links(args.site))
     with Chromium(chromium) as browser:
         problems += check_in_browser(args.site, browser, screenshots=shots, jobs=args.jobs)
     pages = len(browsable(args.site))

@@ -16,6 +16,16 @@ On every page (every ``*.html`` but ``search.html``, ``genindex.html`` and the c
   not empty, and not just the image's file name (what myst-nb writes when a cell gives none);
 
 and that no stylesheet under ``_static/`` pulls a font or image from another host.
+
+Two checks read the text a reader sees (``reader_blocks``: the article's text, without code
+blocks, code cells and outputs shown as code; on the methods course, ``m01``-``m15``, only
+the prose); ``main`` runs them after the checks above:
+
+* ``check_reader_text``: no maintainer vocabulary (``maintainer_tokens``, derived from
+  ``metarmc`` and ``data/``: column names, outcome keys, status, rule and domain codes, ``nan``,
+  reprs, "(s)" plurals), except on the pages for maintainers (``MAINTAINER_PAGES``);
+* ``check_prose_links``: every chapter named in the text ("chapter 13", "the audit chapter",
+  "see the conclusion") is inside a link, and every ``data/*.csv`` named is a download link.
 """
 
 from __future__ import annotations
@@ -26,11 +36,12 @@ import json
 import re
 import sys
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, NavigableString
 
 SKIP_PAGES = {"search.html", "genindex.html"}
 SKIP_DIRS = {"_static", "_sources", "_downloads", "_images"}
@@ -251,12 +262,269 @@ def check_site(site: Path) -> list[str]:
     problems = [p for page in site_pages(site) for p in check_page(site, page)]
     return problems + check_stylesheets(site)
 
+# --- the text a reader sees ---------------------------------------------------------------
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+#: Pages written for the people who maintain the review: commands and code names belong there.
+MAINTAINER_PAGES = {"book/17-add-a-trial.html", "book/92-maintainers-update.html",
+                    "book/93-validation.html", "book/94-benchmarks.html"}
+#: The methods course shows its code, and its outputs, to students: only its prose is read.
+PROSE_ONLY = re.compile(r"book/m\d\d-[^/]*\.html")
+#: What a reader never sees as text: code blocks (code cells, outputs shown as code), maths, scripts.
+NOT_TEXT = {"script", "style", "pre", "textarea", "mjx-container", "mjx-assistive-mml", "math", "svg", "button"}
+BLOCK_TAGS = {"p", "li", "td", "th", "dd", "dt", "div", "caption", "h1", "h2", "h3", "h4", "h5", "h6",
+              "figcaption", "blockquote", "section", "table", "tr", "ul", "ol", "dl", "figure", "aside", "br"}
+CODE_CELL = ".cell_input, a.headerlink"
+#: Parts of a reader page the text checks leave out, each with why (page -> CSS selector).
+NOT_READER_TEXT = {
+    # data/CHANGELOG.md, included whole: the maintainers' record of each change to data/, by file
+    # and column (in code font), as written when the change was made. Rewriting it for readers
+    # is its own task; the page's own text above it is checked.
+    "book/16-changes.html": "section#data-changelog",
+    # the bibliography: "Chapter 10" there is a chapter of the Cochrane Handbook, not of this book
+    "book/99-references.html": ".citation",
+}
+# A repr that pandas or Python prints, never a sentence: dtype lines, <metarmc.x object at ...>, <NA>.
+REPR_MARKERS = ("<metarmc", "dtype:", " object at 0x", "<NA>")
+
+
+@dataclass(frozen=True)
+class Block:
+    """The text of one block (paragraph, list item, table cell...) and where links are in it.
+
+    ``links`` holds ``(start, end, href)`` of each ``<a href>`` in ``text``.
+    """
+
+    text: str
+    links: tuple[tuple[int, int, str], ...]
+
+    def link_at(self, start: int, end: int) -> str | None:
+        """The href of a link overlapping ``text[start:end]``, or None."""
+        return next((href for a, b, href in self.links if a < end and start < b), None)
+
+    def linked(self, start: int, end: int) -> bool:
+        """True if ``text[start:end]`` is in a link, or a link follows it at once (``LINK_AFTER``)."""
+        return self.link_at(start, end) is not None or any(
+            end <= a and LINK_AFTER.fullmatch(self.text[end:a]) for a, _, _ in self.links)
+
+
+def reader_blocks(soup: BeautifulSoup, *, prose_only: bool = False, inline_code: bool = True,
+                  leave_out: str = "") -> list[Block]:
+    """The blocks of text of the page's article as a reader sees them (``soup`` is not changed).
+
+    Code blocks, code cells and outputs shown as code are left out; ``prose_only`` also leaves
+    out every cell (its outputs too), ``inline_code=False`` the ``<code>`` spans of the prose,
+    ``leave_out`` the elements matching that CSS selector.
+    """
+    root = soup.find("article") or soup.find("main") or soup.body or soup
+    selector = ", ".join(filter(None, (CODE_CELL, ".cell" if prose_only else "", leave_out)))
+    skip = {id(tag) for tag in root.select(selector)}
+    blocks: list[Block] = []
+    text: list[str] = []
+    links: list[tuple[int, int, str]] = []
+
+    def close() -> None:
+        joined = "".join(text)
+        if joined.strip():
+            blocks.append(Block(joined, tuple(links)))
+        text.clear()
+        links.clear()
+
+    def walk(node, href: str | None) -> None:
+        for child in node.children:
+            if isinstance(child, NavigableString):
+                if type(child) is NavigableString:  # not a comment, CDATA or doctype
+                    text.append(str(child))
+                continue
+            if child.name in NOT_TEXT or id(child) in skip or (child.name == "code" and not inline_code):
+                continue
+            block = child.name in BLOCK_TAGS
+            if block:
+                close()
+            start = sum(map(len, text))
+            walk(child, href or (child.get("href") if child.name == "a" else None))
+            if child.name == "a" and child.get("href") and not href:
+                links.append((start, sum(map(len, text)), child["href"]))
+            if block:
+                close()
+
+    walk(root, None)
+    close()
+    return blocks
+
+
+def page_blocks(site: Path, page: Path, *, inline_code: bool) -> tuple[str, list[Block]]:
+    """The page's name and its reader text (``reader_blocks``, with its ``NOT_READER_TEXT``)."""
+    name = page.relative_to(site).as_posix()
+    return name, reader_blocks(parse(page), prose_only=bool(PROSE_ONLY.fullmatch(name)), inline_code=inline_code,
+                               leave_out=NOT_READER_TEXT.get(name, ""))
+
+
+def snippet(text: str, start: int, end: int, around: int = 40) -> str:
+    """``text[start:end]`` with up to ``around`` characters each side, on one line."""
+    left, right = max(0, start - around), min(len(text), end + around)
+    piece = " ".join(text[left:right].split())
+    return ("…" if left else "") + piece + ("…" if right < len(text) else "")
+
+
+def _words(mapping) -> dict[str, str]:
+    return {str(code): str(getattr(words, "name", words)) for code, words in mapping.items()}
+
+
+def _coded(code: str, words: str) -> bool:
+    """True if ``code`` is a code, never reader English: it has an underscore, or it is a short
+    lower-case abbreviation its own reader words do not use (``itt``: "all randomised women")."""
+    if "_" in code:
+        return True
+    return code.islower() and len(code) <= 4 and re.search(rf"\b{re.escape(code)}\b", words.lower()) is None
+
+
+def _classes(package) -> set[str]:
+    """The names of the classes defined in ``package`` and its modules."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    names = set()
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        if info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        names |= {name for name, obj in vars(module).items()
+                  if inspect.isclass(obj) and obj.__module__ == module.__name__}
+    return names
+
+
+@cache
+def maintainer_tokens(root: Path = REPOSITORY) -> dict[str, re.Pattern]:
+    """What a reader must never read, derived from the code and the data: kind -> pattern.
+
+    * ``column``: every column name with an underscore (``metarmc.data.FILES`` and the headers of
+      ``data/**/*.csv``), and any column written as ``name=value`` (``main=no``);
+    * ``code``: the coded values of outcomes (``metarmc.review.registry.OUTCOMES``), statuses,
+      denominators, derivations, source kinds, risk-of-bias domains and judgements, audit rules
+      (``metarmc.audit.RULE_TITLES``) that are codes, not words (``_coded``);
+    * ``nan``, ``repr`` (``ClassName(`` of every class of ``metarmc``, pandas' and Python's
+      reprs) and ``plural`` ("flag(s)").
+    """
+    import metarmc
+    from metarmc import data
+    from metarmc.audit import RULE_TITLES
+    from metarmc.plots.rob import ROB_DOMAIN_NAMES
+    from metarmc.plots.style import JUDGMENT_STYLE
+    from metarmc.review.registry import OUTCOMES
+
+    columns = {column for spec in data.FILES.values() for column in spec.columns}
+    for csv in sorted((root / "data").rglob("*.csv")):
+        with csv.open(encoding="utf8") as handle:
+            columns |= {c.strip() for c in handle.readline().split(",") if c.strip()}
+    vocabularies = [{name: o.title for name, o in OUTCOMES.items()}, data.STATUS_REASONS,
+                    data.DENOMINATOR_WORDS, data.DERIVATION_WORDS, data.SOURCE_WORDS, ROB_DOMAIN_NAMES,
+                    JUDGMENT_STYLE, RULE_TITLES]
+    codes = {code for mapping in vocabularies for code, words in _words(mapping).items() if _coded(code, words)}
+    codes |= {status for status in data.STATUSES if "_" in status}
+
+    def alternatives(words) -> str:
+        return "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+
+    bare = r"(?<![\w/.-])(?:{})(?![\w/-]|\.\w)"
+    return {
+        "column": re.compile(bare.format(alternatives(c for c in columns if "_" in c))
+                             + rf"|\b(?:{alternatives(columns)})="),
+        "code": re.compile(bare.format(alternatives(codes - columns))),
+        "nan": re.compile(r"\b(?:nan|NaN)\b"),
+        "repr": re.compile(rf"\b(?:{alternatives(_classes(metarmc))})\(|{alternatives(REPR_MARKERS)}"),
+        "plural": re.compile(r"\w\(s\)"),
+    }
+
+
+def check_reader_text(site: Path, pages: list[Path] | None = None) -> list[str]:
+    """Maintainer vocabulary in the text of the reader pages: ``page: kind 'token' in "snippet"``.
+
+    Code, inline code included, is code: only the text around it is read.
+    """
+    site = Path(site)
+    tokens = maintainer_tokens()
+    problems = []
+    for page in site_pages(site) if pages is None else pages:
+        name, blocks = page_blocks(site, page, inline_code=False)
+        if name in MAINTAINER_PAGES:
+            continue
+        for block in blocks:
+            for kind, pattern in tokens.items():
+                for match in pattern.finditer(block.text):
+                    problems.append(f"{name}: {kind} {match.group()!r} in "
+                                    f"\"{snippet(block.text, match.start(), match.end())}\"")
+    return problems
+
+
+# Words that make "the ... page" a place on a page or a page in general, not a page's name.
+_NOT_A_NAME = ("this|that|these|same|next|previous|following|current|each|every|whole|one|first|last|top|bottom|"
+               "end|and|or|of|in|on|at|a|an|to|for|with|its|our|your|their")
+#: A chapter named in prose: "chapter 13" (not "Chapter 24 of the Handbook"), "the audit
+#: chapter", "the data page"; a general "the outcome chapters" is not a name.
+CHAPTER_NAMED = re.compile(
+    r"\b[Cc]hapter \d+\b(?!\s*(?:of\b|:))"
+    rf"|\b[Tt]he\s+(?:(?!(?:{_NOT_A_NAME})\b)[A-Za-z][\w'-]*\s+){{1,2}}(?:chapter|page)\b(?!s)")
+LINK_AFTER = re.compile(r"[\s,:(]{0,3}$")  # "the course chapter <a>Publication bias</a>": named by its link
+NOT_A_CHAPTER_TITLE = {"references", "glossary"}
+
+
+def chapter_titles(site: Path) -> dict[str, str]:
+    """``docname -> title`` (lower case, before any colon or dash) of each chapter, from the pages."""
+    titles = {}
+    for page in site_pages(site):
+        name = page.relative_to(site).with_suffix("").as_posix()
+        heading = parse(page).find("h1")
+        if name.startswith("book/") and heading is not None:
+            title = re.split(r"[:—–(]", heading.get_text(" ", strip=True).rstrip("#").strip())[0]
+            titles[name] = " ".join(title.split()).lower()
+    return titles
+
+
+def _see_title(titles: dict[str, str]) -> re.Pattern:
+    """"see the conclusion", "(see Summary of findings)": ``see`` then a chapter's title."""
+    words = sorted({t for t in titles.values() if t and t not in NOT_A_CHAPTER_TITLE}, key=len, reverse=True)
+    alternatives = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in words)
+    return re.compile(rf"\b[Ss]ee\s+(?:the\s+)?(?:{alternatives})s?\b(?![/.-]\w)", re.IGNORECASE)
+
+
+def data_files(root: Path = REPOSITORY) -> set[str]:
+    return {csv.name for csv in (root / "data").glob("*.csv")}
+
+
+def check_prose_links(site: Path, pages: list[Path] | None = None, csv_names: set[str] | None = None) -> list[str]:
+    """Chapters named in the text without a link, and ``data/*.csv`` names that are not downloads."""
+    site = Path(site)
+    csv_names = data_files() if csv_names is None else csv_names
+    csv = re.compile(r"(?<![\w/.-])(?:data/)?(?:{})(?![\w-])".format("|".join(map(re.escape, sorted(csv_names)))))
+    named = [CHAPTER_NAMED, _see_title(chapter_titles(site))]
+    problems = []
+    for page in site_pages(site) if pages is None else pages:
+        name, blocks = page_blocks(site, page, inline_code=True)
+        for block in blocks:
+            seen = set()
+            for pattern in named:
+                for match in pattern.finditer(block.text):
+                    if not block.linked(match.start(), match.end()) and match.span() not in seen:
+                        seen.add(match.span())
+                        problems.append(f"{name}: chapter named without a link: "
+                                        f"\"{snippet(block.text, match.start(), match.end())}\"")
+            # a maintainer page names the repository's files, to edit: not downloads
+            for match in csv.finditer(block.text) if csv_names and name not in MAINTAINER_PAGES else ():
+                href = block.link_at(match.start(), match.end()) or ""
+                file = match.group().rpartition("/")[2]
+                if "_downloads/" not in href or not unquote(href).endswith(file):
+                    problems.append(f"{name}: {file} named without a download link: "
+                                    f"\"{snippet(block.text, match.start(), match.end())}\"")
+    return problems
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("site", nargs="?", default="_build/html", type=Path)
     args = parser.parse_args(argv)
-    problems = check_site(args.site)
+    problems = check_site(args.site) + check_reader_text(args.site) + check_prose_links(args.site)
     print("\n".join(problems) or f"site_check: {len(site_pages(args.site))} pages, no problems")
     return 1 if problems else 0
 

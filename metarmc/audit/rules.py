@@ -287,7 +287,7 @@ def _arms_vs_total(row: PrintedResult) -> Flag | None:
     if None in (row.n_t, row.n_c, row.n_total) or row.n_t + row.n_c == row.n_total:
         return None
     arms = row.n_t + row.n_c
-    return _flag(row, "counts", f"n_t + n_c = {row.n_t} + {row.n_c} = {arms}; printed n_total = {row.n_total}, "
+    return _flag(row, "counts", f"the arms' sizes {row.n_t} + {row.n_c} = {arms}; printed total {row.n_total}, "
                  f"a difference of {row.n_total - arms:+d}", arms, row.n_total, row.n_total - arms)
 
 
@@ -297,7 +297,7 @@ def _study_sizes_vs_row(row: PrintedResult, studies: pd.DataFrame) -> list[Flag]
     flags = []
     if row.n_total is not None and sizes.sum() != row.n_total:
         flags.append(_flag(row, "counts", f"the {len(sizes)} study sizes in {where} "
-                           f"({' + '.join(map(str, sizes))}) sum to {sizes.sum()}; printed n_total = "
+                           f"({' + '.join(map(str, sizes))}) sum to {sizes.sum()}; printed total "
                            f"{row.n_total}, a difference of {row.n_total - sizes.sum():+d}",
                            int(sizes.sum()), row.n_total, row.n_total - int(sizes.sum())))
     if row.k is not None and len(sizes) != row.k:

@@ -183,7 +183,7 @@ def check_split(analysis: str, what: str, n: int, percent_t: Rounded, percent_c:
         return None
     nearest = nearest_compatible_total(n, percent_t, percent_c)
     pt, pc = (f"{p.text}% ({p.low:g} to {p.high:g}%)" for p in (percent_t, percent_c))
-    message = (f"{what}: no split of n = {n} into n_t + n_c (each 1 to {n - 1}) has counts giving both "
+    message = (f"{what}: no split of n = {n} into two arms (each 1 to {n - 1}) has counts giving both "
                f"{pt} and {pc}")
     if source_n is not None:
         source = split_search(source_n, percent_t, percent_c)
