@@ -84,40 +84,7 @@ def test_site_renders_in_browser(site, browser):
 # the Cochrane structure of 02-04 and 14, the forest plots and study tables of 05-09), or in
 # data notes: each entry is one problem, exactly as reported, and why it waits. A problem not
 # listed fails; an entry no longer found fails too, so the list only shrinks. Fix, then delete.
-KNOWN_READER_PROBLEMS = {
-    # 05 and 08, "What is missing": the data's maintainer notes (outcomes.csv `notes`) shown to
-    # readers; the fix is `{STATUS_REASONS[row.status]}` (metarmc.data) instead of `{row.notes}`.
-    "book/05-live-birth.html: column 'main=' in \"Jafarzadeh 2018 (not found): See the main=no row for the "
-    "companion report’s figure…\"": "05 is being rewritten (forest plots, study tables)",
-    **{f"book/08-birth-weight.html: nan 'nan' in \"{study} (not found): nan\"": "as 05"
-       for study in ("Jablonowska 1999", "Jafarzadeh 2018", "Stephenson 2010")},
-    # 04: the risk-of-bias source of Jørgensen 2020 is outcomes.csv's `source` text, which names a file
-    **{"book/04-risk-of-bias.html: studies.csv named without a download link: \"…Reprod Immunol: no source "
-       "reached (see studies.csv notes)\"": "04 is being rewritten (Cochrane structure); data text"},
-    # 20: the support of an overlap (data/overlaps.csv `support`) cites "studies.csv notes"
-    "book/20-analysis-plan.html: studies.csv named without a download link: \"…n.md (jorgensen2020); Gao 2025 "
-    "Table 1; studies.csv notes of jorgensen2020 (Rajaratnam et a…\"": "data text (overlaps.csv support)",
-    # 05 and 07: metarmc.review.paper's explanation of the traced counts ends "see data/outcomes.csv"
-    # in glued text, which cannot carry a {download} link: drop it there and link the file in the chapter
-    **{f"book/{page}.html: outcomes.csv named without a download link: \"…s) or come from a secondary "
-       "source; see data/outcomes.csv.\"": "05-09 are being rewritten" for page in ("05-live-birth", "07-miscarriage")},
-    # 08 and 09 name data/outcomes.csv in their prose: {download}`data/outcomes.csv <../data/outcomes.csv>`
-    "book/08-birth-weight.html: outcomes.csv named without a download link: \"…0 of the included studies have "
-    "them in data/outcomes.csv.\"": "05-09 are being rewritten",
-    "book/09-adverse-reactions.html: outcomes.csv named without a download link: \"…uld be traced (0 studies with "
-    "counts in data/outcomes.csv): the abstracts reached do not give the…\"": "05-09 are being rewritten",
-    # 06, 07, 08 name the audit and sensitivity chapters: {doc}`the audit chapter <11-audit>` and so on
-    "book/06-primary-secondary.html: chapter named without a link: \"…ot significant, whatever the printed P "
-    "(the audit chapter checks this contradiction).\"": "05-09 are being rewritten",
-    "book/07-miscarriage.html: chapter named without a link: \"…has a very wide uncertainty interval); the "
-    "sensitivity chapter shows both models side by side instead.…\"": "05-09 are being rewritten",
-    "book/08-birth-weight.html: chapter named without a link: \"…ificant difference” is all it supports. The "
-    "audit chapter checks this for every printed result; C…\"": "05-09 are being rewritten",
-    # 16: a release stores the audit's rule codes (release.py `audit.*.rules`); the change list
-    # (metarmc.living.releases) shows stored values as they are: show RULE_TITLES for those instead
-    "book/16-changes.html: code 'split_percent' in \"…audit rules raised: “counts” → “counts; split_percent”\"":
-        "stored release values; the display needs a name map in metarmc.living.releases",
-}
+KNOWN_READER_PROBLEMS: dict[str, str] = {}
 
 
 def known(problems: list[str]) -> tuple[list[str], list[str]]:

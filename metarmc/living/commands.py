@@ -13,7 +13,6 @@ from pathlib import Path
 from ..data import DataError, find_data_dir, load
 from .files import ConcurrentChange
 from .queries import last_search, search_queries
-from .releases import changelog_entries
 from .screening import LogError, import_exports, record_decision
 
 
@@ -63,9 +62,7 @@ def release(version, *, data_dir=None, on=None, what_changed=False) -> int:
         today = date.fromisoformat(on) if on else date.today()
         review = load(data_dir)
         if what_changed:
-            status = review_release.status(review, on=today)
-            entries = changelog_entries((data_dir / "CHANGELOG.md").read_text(encoding="utf-8"))
-            print(status.what_changed(entries, review_release.labels(status.changes.to_frame()["name"])))
+            print(review_release.this_version(review, on=today).what_changed)
             return 0
         path = review_release.make_release(data_dir, version=version, on=today)
     except (DataError, FileExistsError, ValueError) as error:

@@ -257,24 +257,28 @@ def changelog_entries(text: str) -> list[tuple[str, str]]:
     return re.findall(r"^## (\d{4}-\d{2}-\d{2}):?\s*(.*)$", text, flags=re.M)
 
 
-def _shown(value: Value) -> str:
+def _shown(value: Value, words: Mapping[str, str]) -> str:
+    """A stored value as the change list shows it; the ``; ``-separated parts of a text in ``words``."""
     if value is None:
         return "none"
     if isinstance(value, float):
         return f"{value:.4g}"
-    return str(value) if isinstance(value, int) else f"“{value}”"
+    if isinstance(value, int):
+        return str(value)
+    return "“" + "; ".join(words.get(part, part) for part in value.split("; ")) + "”"
 
 
-def _line(change: Change, labels: Mapping[str, str]) -> str:
+def _line(change: Change, labels: Mapping[str, str], words: Mapping[str, str]) -> str:
     label = labels.get(change.name, f"`{change.name}`")
-    step = f"{_shown(change.old)} → {_shown(change.new)}"
+    step = f"{_shown(change.old, words)} → {_shown(change.new, words)}"
     if change.difference is not None:
         step += f" ({change.difference:+.3g})"
     return f"- {label}: {step}"
 
 
 def what_changed(changes: ReleaseDiff, entries: Iterable[tuple[str, str]], *, since: str | None,
-                 labels: Mapping[str, str] | None = None, until: str | None = None) -> str:
+                 labels: Mapping[str, str] | None = None, until: str | None = None,
+                 words: Mapping[str, str] | None = None) -> str:
     """A Markdown "What changed in this version", written from a :class:`ReleaseDiff`.
 
     Parameters
@@ -290,6 +294,8 @@ def what_changed(changes: ReleaseDiff, entries: Iterable[tuple[str, str]], *, si
         Reader-facing names of the values (default: the names, as code).
     until : str, optional
         This version's date.
+    words : mapping, optional
+        Reader words for codes inside stored texts (e.g. an audit rule's name -> its title).
 
     Returns
     -------
@@ -298,7 +304,7 @@ def what_changed(changes: ReleaseDiff, entries: Iterable[tuple[str, str]], *, si
         numbers that moved with their differences, new and removed values, and the changelog
         entries that explain them.
     """
-    labels = labels or {}
+    labels, words = labels or {}, words or {}
     explained = [(d, t) for d, t in entries if (since is None or d > since) and (until is None or d <= until)]
     if changes.old_version is None:
         lines = [f"**Version {changes.new_version}** is the first release: there is no earlier version to "
@@ -318,7 +324,7 @@ def what_changed(changes: ReleaseDiff, entries: Iterable[tuple[str, str]], *, si
                                ("Numbers that moved", changes.moved), ("New", changes.added),
                                ("No longer reported", changes.removed)):
             if group:
-                lines += [f"\n{heading}:\n", *(_line(c, labels) for c in group)]
+                lines += [f"\n{heading}:\n", *(_line(c, labels, words) for c in group)]
     if explained:
         intro = ("The data of this version, as recorded" if changes.old_version is None
                  else "The changes to the data since the previous version, as recorded")
@@ -357,10 +363,11 @@ class VersionStatus:
     previous: Release | None
     changes: ReleaseDiff
 
-    def what_changed(self, entries: Iterable[tuple[str, str]], labels: Mapping[str, str] | None = None) -> str:
+    def what_changed(self, entries: Iterable[tuple[str, str]], labels: Mapping[str, str] | None = None,
+                     words: Mapping[str, str] | None = None) -> str:
         """:func:`what_changed` of :attr:`changes`, naming the changelog entries since the previous release."""
         return what_changed(self.changes, entries, since=self.previous.date if self.previous else None,
-                            until=self.release.date if self.release else None, labels=labels)
+                            until=self.release.date if self.release else None, labels=labels, words=words)
 
     def __repr__(self) -> str:
         state = "released" if self.released else "not released yet"

@@ -160,7 +160,7 @@ def differences(rep: Reproduction, studies: pd.DataFrame) -> list[str]:
                        + (f" and not for {untraced}." if untraced else "."))
         if (~applies).any():
             names = ", ".join(rep.missing.loc[~applies, "study"].drop_duplicates())
-            reasons.append(f"For {names} {STATUS_REASONS['not_applicable']} (see data/outcomes.csv), "
+            reasons.append(f"For {names} {STATUS_REASONS['not_applicable']}, "
                            "though the paper may have pooled it.")
     if len(rep.table):
         not_itt = rep.table.loc[rep.table["denominator"] != "itt", "study"]
@@ -170,7 +170,7 @@ def differences(rep: Reproduction, studies: pd.DataFrame) -> list[str]:
         derived = rep.table.loc[rep.table["derivation"] != "reported", "study"]
         if len(derived):
             reasons.append(f"For {', '.join(derived)} the counts are derived (from percentages or other "
-                           "arms' numbers) or come from a secondary source; see data/outcomes.csv.")
+                           "arms' numbers) or come from a secondary source.")
         checks = inclusion_check(studies.set_index("label").loc[rep.table["study"]].reset_index())
         breaking = checks.loc[checks["breaks"] > 0, "study"]
         if len(breaking):
@@ -202,3 +202,13 @@ def risk_of_bias_totals(review) -> pd.DataFrame:
     return table.rename(columns={"high": "high (ours)", "unclear": "unclear (ours)",
                                  "not_obtained": "not obtained (ours)", "low": "low (ours)",
                                  "high_paper": "high (paper)", "unclear_paper": "unclear (paper)"})
+
+
+def missing_list(rep: Reproduction) -> str:
+    """The included studies without numbers for ``rep``'s outcome, as a Markdown list with the reason in words.
+
+    One line per study, ``- **Carp 2001**: no report giving it could be reached or read in full``
+    (:data:`~metarmc.data.STATUS_REASONS`); empty when every study has numbers.
+    """
+    missing = rep.missing.drop_duplicates("study")
+    return "\n".join(f"- **{row.study}**: {STATUS_REASONS[row.status]}" for row in missing.itertuples())

@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
+from ..audit import RULE_TITLES
 from ..data import find_data_dir, load
 from ..grade import DOMAINS, STATEMENTS, statement
 from ..living.flow import UpdateFlow, update_flow
@@ -228,7 +229,7 @@ def this_version(review, *, on: date) -> ThisVersion:
     """
     current = status(review, on=on)
     entries = changelog_entries((Path(review.data_dir) / "CHANGELOG.md").read_text(encoding="utf-8"))
-    text = current.what_changed(entries, labels(current.changes.to_frame()["name"]))
+    text = current.what_changed(entries, labels(current.changes.to_frame()["name"]), words=RULE_TITLES)
     cited = cite(review, on=on)
     return ThisVersion(current.version, current.released, cited.date, cited.search_date, text, cited.text,
                        this_update(review, current.previous), current)
