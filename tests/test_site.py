@@ -80,10 +80,9 @@ def test_site_renders_in_browser(site, browser):
     assert all(shot.read_bytes().startswith(b"\x89PNG") for shot in shots)
 
 
-# Problems the reader-text checks find on pages other engineers are rewriting now (issue 13:
-# the Cochrane structure of 02-04 and 14, the forest plots and study tables of 05-09), or in
-# data notes: each entry is one problem, exactly as reported, and why it waits. A problem not
-# listed fails; an entry no longer found fails too, so the list only shrinks. Fix, then delete.
+# Reader-text problems tolerated for a while (e.g. while a page is being rewritten): each entry is
+# one problem, exactly as reported, and why it waits. A problem not listed fails; an entry no
+# longer found fails too, so the list only shrinks. Empty: every problem found has been fixed.
 KNOWN_READER_PROBLEMS: dict[str, str] = {}
 
 
