@@ -16,6 +16,7 @@ import pytest
 
 from metarmc import data
 from metarmc.cli import main
+from metarmc.living.releases import next_version
 from metarmc.review import release as rn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +24,11 @@ SEARCH = Path(__file__).parent / "fixtures" / "search"
 EXPORTS = [str(SEARCH / name) for name in ("pubmed-2026-12.nbib", "embase-2026-12.ris", "central-2026-12.ris",
                                            "ctgov-2026-12.csv")]
 NEW = "fictitious2025"
+#: The repository's releases: the cycle below releases the version after the latest one.
+RELEASED = [path.stem for path in (ROOT / "data" / "releases").glob("*.json")]
+LATEST = max(RELEASED, key=lambda version: tuple(map(int, version.split("."))))
+NEXT = next_version(RELEASED, date(2026, 12, 9))
+AFTER = next_version([*RELEASED, NEXT], date(2026, 12, 10))
 SOURCE = "FICTITIOUS TEST TRIAL (tests/fixtures/search), not a real study"
 
 
@@ -93,7 +99,7 @@ def test_one_update_cycle(data_dir: Path, capsys):
     # 4. recompute: the version the book would show now
     review = data.load(data_dir)
     now = rn.this_version(review, on=date(2026, 12, 9))
-    assert (now.version, now.released, now.date) == ("2026.2", False, "not yet released")
+    assert (now.version, now.released, now.date) == (NEXT, False, "not yet released")
     flow = now.flow
     assert flow.previous_studies == 11 and flow.total_studies == 12
     assert flow.identified == {"pubmed": 3, "embase": 4, "central": 1, "ctgov": 2}
@@ -107,21 +113,21 @@ def test_one_update_cycle(data_dir: Path, capsys):
     # the new trial's OR is (60/40)/(45/55) = 1.83, below the pooled 2.04: the pooled OR moves down
     assert changes["analysis.live_birth.estimate"].difference < 0
     assert "tsa.plan.z" in changes
-    assert now.what_changed.startswith("**Version 2026.2** against version 2026.1:")
+    assert now.what_changed.startswith(f"**Version {NEXT}** against version {LATEST}:")
     assert "The review: studies: 11 → 12 (+1)" in now.what_changed
     assert "- 2026-12-09: FICTITIOUS test trial added from the December search update" in now.what_changed
     assert "2026-11-24" not in now.what_changed  # only the entries since the previous release
-    assert "Version 2026.2, not yet released (search up to 2026-12-02)" in now.citation
+    assert f"Version {NEXT}, not yet released (search up to 2026-12-02)" in now.citation
 
     # 5. release it: the version is now citable, and a release is never written twice
     assert run("release", "--date", "2026-12-09", *d) == 0
-    assert (data_dir / "releases" / "2026.2.json").is_file()
+    assert (data_dir / "releases" / f"{NEXT}.json").is_file()
     released = rn.this_version(data.load(data_dir), on=date(2026, 12, 10))
-    assert (released.version, released.released, released.date) == ("2026.2", True, "2026-12-09")
-    assert "Version 2026.2, 2026-12-09 (search up to 2026-12-02)" in released.citation
-    assert released.status.changes.moved  # still compared with 2026.1, the release before it
-    assert run("release", "2026.3", "--date", "2026-12-10", *d) == 1
-    assert "already released as 2026.2" in capsys.readouterr().err
+    assert (released.version, released.released, released.date) == (NEXT, True, "2026-12-09")
+    assert f"Version {NEXT}, 2026-12-09 (search up to 2026-12-02)" in released.citation
+    assert released.status.changes.moved  # still compared with LATEST, the release before it
+    assert run("release", AFTER, "--date", "2026-12-10", *d) == 1
+    assert f"already released as {NEXT}" in capsys.readouterr().err
 
     # 6. a second import of the same files changes nothing
     before = {path.name: path.read_bytes() for path in data_dir.rglob("*") if path.is_file()}
@@ -147,9 +153,10 @@ def test_screen_command_refuses_an_overwrite(data_dir: Path, capsys):
 
 
 def test_the_current_repository_version(capsys):
-    # the data changed after release 2026.1 (issues 16 and 12: Yamada 2022 miscarriage, new columns and files),
-    # so the repository is the next version, not released yet, until a maintainer runs `metarmc release`
-    now = rn.this_version(data.load(ROOT / "data"), on=date(2026, 12, 1))
-    assert (now.version, now.released, now.date, now.search_date) == ("2026.2", False, "not yet released", "2024-02")
+    # release 2026.2 (2026-12-02) holds the data changes of issues 16 and 12 (Yamada 2022 miscarriage, new
+    # columns and files); a data change after it makes the repository 2026.3, not released yet
+    now = rn.this_version(data.load(ROOT / "data"), on=date(2026, 12, 2))
+    assert (now.version, now.released, now.date, now.search_date) == ("2026.2", True, "2026-12-02", "2024-02")
     assert now.what_changed.startswith("**Version 2026.2** against version 2026.1: 28 numbers moved")
+    assert "- 2026-12-02: other reviews of IVIG for recurrent miscarriage" in now.what_changed
     assert now.flow.total_studies == 11 and sum(now.flow.identified.values()) == 0

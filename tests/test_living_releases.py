@@ -103,18 +103,25 @@ def test_what_changed_when_nothing_moved():
 
 
 def test_version_status_released_or_next(data_dir: Path):
-    # the repository's data changed after release 2026.1, so the copy is the next version until released
-    status = rl.version_status(data_dir, {"a": 1}, on=date(2026, 12, 1))
-    assert (status.version, status.released, status.previous.version) == ("2026.2", False, "2026.1")
-    rl.write_release(data_dir, "2026.2", {"a": 1}, on=date(2026, 12, 1))
-    status = rl.version_status(data_dir, {"a": 1}, on=date(2026, 12, 1))
-    assert (status.version, status.released, status.previous.version) == ("2026.2", True, "2026.1")
-    (data_dir / "screening.csv").write_bytes((data_dir / "screening.csv").read_bytes())  # same bytes: same hash
-    assert rl.version_status(data_dir, {"a": 1}, on=date(2026, 12, 1)).released
+    # a copy of the repository's data, changed after its latest release: the next version until released
     with (data_dir / "CHANGELOG.md").open("a") as handle:
         handle.write("\n")
+    released = [path.stem for path in (data_dir / "releases").glob("*.json")]
+    latest = max(released, key=lambda version: tuple(map(int, version.split("."))))
+    upcoming = rl.next_version(released, date(2026, 12, 20))
     status = rl.version_status(data_dir, {"a": 1}, on=date(2026, 12, 20))
-    assert (status.version, status.released, status.previous.version) == ("2026.3", False, "2026.2")
+    assert (status.version, status.released, status.previous.version) == (upcoming, False, latest)
+    rl.write_release(data_dir, upcoming, {"a": 1}, on=date(2026, 12, 20))
+    status = rl.version_status(data_dir, {"a": 1}, on=date(2026, 12, 20))
+    assert (status.version, status.released, status.previous.version) == (upcoming, True, latest)
+    (data_dir / "screening.csv").write_bytes((data_dir / "screening.csv").read_bytes())  # same bytes: same hash
+    assert rl.version_status(data_dir, {"a": 1}, on=date(2026, 12, 20)).released
+    with (data_dir / "CHANGELOG.md").open("a") as handle:
+        handle.write("\n")
+    status = rl.version_status(data_dir, {"a": 1}, on=date(2026, 12, 21))
+    assert (status.version, status.released, status.previous.version) == (rl.next_version([*released, upcoming],
+                                                                                         date(2026, 12, 21)),
+                                                                          False, upcoming)
 
 
 # --------------------------------------------------------------------------- queries and last search
