@@ -142,6 +142,19 @@ def listing(items) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
+def first_upper(text: str) -> str:
+    """``text`` with its first letter in upper case and the rest as it is, to start a sentence or a cell.
+
+    Unlike :meth:`str.capitalize`, which lowercases the rest ("M-h fixed effect").
+
+    Examples
+    --------
+    >>> first_upper("the evidence is very uncertain"), first_upper("M-H fixed effect"), first_upper("")
+    ('The evidence is very uncertain', 'M-H fixed effect', '')
+    """
+    return text[:1].upper() + text[1:]
+
+
 def counted(n: int, singular: str, plural: str | None = None) -> str:
     """``n`` and the noun in the number it takes (``plural`` defaults to ``singular + "s"``).
 

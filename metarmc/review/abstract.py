@@ -14,7 +14,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from ..audit import RULE_TITLES
-from ..formatting import listing, studies_text
+from ..formatting import first_upper, listing, studies_text
 from ..grade import SYMBOLS, SummaryOfFindings, statement
 from .audit import audit_flags
 from .findings import PRINTED_ONLY
@@ -63,7 +63,7 @@ def bottom_line(sof: SummaryOfFindings, safety: str = "") -> BottomLine:
                 f"{harms.relative_effect} ({harms.certainty} certainty).")
     if safety:
         harm += f" Other safety signals come from weak sources with few numbers: {safety}."
-    return BottomLine(effect[0].upper() + effect[1:], certainty, harm[0].upper() + harm[1:])
+    return BottomLine(first_upper(effect), certainty, first_upper(harm))
 
 
 def compact_sof(sof: SummaryOfFindings) -> pd.DataFrame:
