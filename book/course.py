@@ -134,8 +134,31 @@ class RCase:
                          "difference": f"< {SHOWN_BELOW:g}" if difference < SHOWN_BELOW else f"{difference:.1e}"})
         return pd.DataFrame(rows, columns=["quantity", "metarmc", "R", "difference"])
 
+    def compare(self, result) -> pd.DataFrame:
+        """:meth:`agreement` for a pooled result: its estimate, CI, P, Q and I² (and τ² and the
+        prediction interval where R stored them) beside R's.
+
+        >>> from metarmc import meta_binary
+        >>> case = r_case("reference", "bcg_OR_MH_fixed")
+        >>> case.compare(meta_binary(case.data, measure="OR", method="MH"))["quantity"].tolist()
+        ['estimate', 'ci_low', 'ci_high', 'p', 'q', 'i2']
+        """
+        names = ["estimate", "ci_low", "ci_high", "p", "q", "i2"]
+        names += [name for name in ("tau2", "pi_low", "pi_high") if self.expected.get(name) is not None]
+        return self.agreement({name: getattr(result, name) for name in names})
+
+    @property
+    def runnable(self) -> str:
+        """The R to paste into a fresh session: the case's input vectors, then its call.
+
+        >>> print(r_case("reference", "single_OR_MH_fixed").runnable.splitlines()[0])
+        study <- c("Aronson 1948")
+        """
+        data = [f"{name} <- {_r_value(value)}" for name, value in self.input.items()]
+        return "\n".join([*data, self.code])
+
     def __repr__(self) -> str:
-        return f"# {self.caption}\n{self.code}"
+        return f"# {self.caption}\n{self.runnable}"
 
     def _repr_html_(self) -> str:
         """A folded block drawn like myst-nb's ``hide-input`` toggles, with R syntax highlighting."""
@@ -143,15 +166,29 @@ class RCase:
         from pygments.formatters import HtmlFormatter
         from pygments.lexers import SLexer
 
-        code = highlight(self.code, SLexer(), HtmlFormatter(cssclass="highlight"))
-        note = (f"{self.caption}. Run exactly as written, with the input vectors of the case defined; "
-                f"{SOURCES[self.source]} check metarmc against what it computed.")
+        code = highlight(self.runnable, SLexer(), HtmlFormatter(cssclass="highlight"))
+        runs = ("Runs as written in a fresh R session with metafor installed" if self.subgroup is None else
+                "The last lines say in comments how each subgroup is run and compared")
+        note = f"{self.caption}. {runs}; {SOURCES[self.source]} check metarmc against what it computed."
         return ('<details class="admonition hide above-input r-call">'
                 '<summary aria-label="Toggle hidden content">'
                 f'<p class="collapsed admonition-title">Show the same in R (metafor: {html.escape(self.id)})</p>'
                 f'<p class="expanded admonition-title">Hide the R of {html.escape(self.id)}</p></summary>'
                 f'<div class="cell_input docutils container"><div class="highlight-r notranslate">{code}</div></div>'
                 f"<p><small>{html.escape(note)}</small></p></details>")
+
+
+def _r_value(value) -> str:
+    """A JSON value as R source: a string, number, null (NA) or a list of them (``c(...)``)."""
+    if isinstance(value, list):
+        return f"c({', '.join(_r_value(item) for item in value)})"
+    if value is None:
+        return "NA"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return repr(value)
 
 
 def _shown(values: np.ndarray) -> str:
@@ -188,7 +225,7 @@ def r_case(source: str, case_id: str, *, kind: str | None = None) -> RCase:
         kinds = ", ".join(str(case.get("kind")) for case in found)
         raise KeyError(f"{source}.json has {len(found)} cases {case_id!r} (kinds {kinds}): pass kind=")
     (case,) = found
-    preamble = reference.get("preamble", "")
+    preamble = reference.get("preamble") or "library(metafor)"
     code = case["call"] if not preamble or case["call"].startswith(preamble) else f"{preamble}\n{case['call']}"
     return RCase(source=source, id=case_id, dataset=case["dataset"], code=code.strip("\n"), input=case["input"],
                  expected=case["expected"], options=case.get("options", {}), r_version=reference["r_version"],

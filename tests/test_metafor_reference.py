@@ -139,3 +139,25 @@ def test_smd_matches_revman_approximate_correction_and_metafor_closely():
 def test_reference_file_records_its_provenance():
     assert REFERENCE["metafor_version"] and REFERENCE["r_version"]
     assert all(case["call"].startswith("library(metafor)") for case in REFERENCE["cases"])
+
+
+REGENERATE = "regenerate: .venv/bin/python tools/review_input.py && Rscript validation/metafor/make_reference.R"
+
+
+@pytest.fixture(scope="module")
+def review_tables():
+    from tools.review_input import OUTPUT, review_tables
+
+    return review_tables(), json.loads(OUTPUT.read_text(encoding="utf8"))
+
+
+def test_review_cases_are_run_on_todays_data(review_tables):
+    """The cases on this review's own tables (shown in the methods course) ran on what data/ gives now."""
+    today, pinned = review_tables
+    assert pinned == today, f"validation/metafor/review_input.json is not what data/ gives; {REGENERATE}"
+    for name, table in today.items():
+        cases = [case for case in CASES.values() if case["id"].startswith(f"{name}_")]
+        assert cases, f"reference.json has no case on {name}; {REGENERATE}"
+        for case in cases:
+            assert case["input"] == table["input"] and case["dataset"] == table["dataset"], \
+                f"{case['id']} ran on other studies than data/ gives; {REGENERATE}"

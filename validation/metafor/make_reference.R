@@ -422,6 +422,28 @@ add_case("fleiss1993_OR_MH_fixed", "Fleiss1993 aspirin trials (meta::Fleiss1993b
 CASES[[length(CASES)]]$expected$revman <- revman_fleiss
 
 ## ---------------------------------------------------------------------------
+## this review's own live-birth tables, as data/ gives them (written by
+## tools/review_input.py; tests/test_metafor_reference.py checks they are still
+## what data/ gives): the methods course shows these calls beside its own.
+## ---------------------------------------------------------------------------
+review_file <- file.path(out_dir, "review_input.json")
+if (!file.exists(review_file)) stop(review_file, " is missing: run .venv/bin/python tools/review_input.py first")
+review <- fromJSON(review_file, simplifyVector = TRUE)
+review_in <- function(name) with(review[[name]]$input, bin_input(study, events_t, total_t, events_c, total_c))
+lb_paper <- review_in("livebirth_paper"); DS_LBP <- review$livebirth_paper$dataset
+lb_trials <- review_in("livebirth_trials"); DS_LBT <- review$livebirth_trials$dataset
+add_case("livebirth_paper_OR_MH_fixed", DS_LBP, "binary", lb_paper, opts("OR", "MH", "fixed"), leave1out = TRUE)
+add_case("livebirth_paper_OR_MH_random", DS_LBP, "binary", lb_paper, opts("OR", "MH", "random", "DL"))
+add_case("livebirth_paper_OR_IV_fixed", DS_LBP, "binary", lb_paper, opts("OR", "IV", "fixed"))
+add_case("livebirth_paper_OR_Peto", DS_LBP, "binary", lb_paper, opts("OR", "Peto", "fixed"))
+add_case("livebirth_paper_OR_IV_random_DL", DS_LBP, "binary", lb_paper, opts("OR", "IV", "random", "DL"))
+add_case("livebirth_paper_OR_IV_random_REML", DS_LBP, "binary", lb_paper, opts("OR", "IV", "random", "REML"))
+add_case("livebirth_paper_OR_IV_random_DL_hksj", DS_LBP, "binary", lb_paper,
+         opts("OR", "IV", "random", "DL", hksj = TRUE))
+add_case("livebirth_trials_OR_IV_random_REML_hksj_pred", DS_LBT, "binary", lb_trials,
+         opts("OR", "IV", "random", "REML", hksj = TRUE, prediction = TRUE))
+
+## ---------------------------------------------------------------------------
 ## self-checks of the conventions (stop on failure, recorded in the JSON)
 ## ---------------------------------------------------------------------------
 checks <- list()
