@@ -303,8 +303,9 @@ def test_cumulative_continuous_rows_equal_meta_continuous():
 
 
 def test_cumulative_with_reml_and_hksj_equals_meta_binary_from_two_studies_on():
-    # meta_binary's REML + HKSJ is checked against metafor (reference.json, collins_OR_IV_random_REML_hksj_pred);
-    # the batch must give the same numbers. One study has no HKSJ interval (t on k - 1 = 0 df): NaN.
+    # meta_binary's REML + HKSJ is checked against metafor in test_metafor_reference.py (case
+    # collins_OR_IV_random_REML_hksj_pred); the batch must give the same numbers (rel 1e-10: REML is
+    # solved iteratively, to 1e-12, in both). One study has no HKSJ interval (t on k - 1 = 0 df): NaN.
     options = dict(measure="OR", method="IV", model="random", tau2="REML", hksj=True)
     rows = cumulative_meta_analysis(TRIALS, order_by="year", **options)
     ordered = TRIALS.sort_values("year", kind="stable").reset_index(drop=True)

@@ -62,9 +62,9 @@ plan_options <- list(model = "random", tau2 = "REML", hksj = TRUE)
 collins <- escalc(measure = "OR", ai = pre.xti, n1i = pre.nti, ci = pre.xci, n2i = pre.nci, data = dat.collins1985b)
 add_case("hackshaw_OR_random_REML_hksj", "dat.hackshaw1998 (log OR)", hack$yi, hack$vi, reml, plan_options)
 add_case("bcg_OR_random_REML_hksj", "dat.bcg (log OR)", bcg$yi, bcg$vi, reml, plan_options)
-add_case("collins_OR_random_REML_hksj", "dat.collins1985b (pre-eclampsia, log OR)", collins$yi, collins$vi, reml,
-         plan_options)
-add_case("collins_OR_random_DL", "dat.collins1985b (pre-eclampsia, log OR)", collins$yi, collins$vi, re)
+collins_label <- "dat.collins1985b (pre-eclampsia: pre.xti/pre.nti vs pre.xci/pre.nci)"   # as its count case below
+add_case("collins_OR_random_REML_hksj", collins_label, collins$yi, collins$vi, reml, plan_options)
+add_case("collins_OR_random_DL", collins_label, collins$yi, collins$vi, re)
 ## Self-check of (c) and (d): with k0 = 0 trimfill() keeps the fit's knha CI; the side differs by model.
 local({
   fit <- rma(bcg$yi, bcg$vi, method = "REML", test = "knha"); tf <- trimfill(fit)
