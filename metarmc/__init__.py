@@ -47,7 +47,7 @@ from .printed import PrintedResult
 from .qprofile import heterogeneity_ci
 from .regression import MetaRegression, meta_regression
 from .results import MetaResult
-from .review.assumptions import EGERUP_2015
+from .review.assumptions import EGERUP_2015, EGERUP_2015_RIS, EGERUP_2015_TSA
 from .review.audit import audit_flags, reproduced_vs_reported
 from .review.findings import (
                            complement_clause,
@@ -77,6 +77,7 @@ from .review.plan import (
                            PLAN,
                            direct_counts,
                            other_body_table,
+                           plan_cumulative,
                            primary_result,
                            primary_table,
                            sensitivity_analyses,
@@ -105,11 +106,13 @@ __all__ = [
     "bayes_meta", "BayesMeta", "read_rm5", "Rm5Review", "Rm5Outcome",
     # this review
     "load", "validate", "changelog_dates", "OUTCOMES", "INTERVENTION", "CONTROL", "I2_RULE", "EGERUP_2015",
+    "EGERUP_2015_TSA", "EGERUP_2015_RIS",
     "reproduce", "summary", "side_by_side", "differences", "inclusion_check", "study_table", "subgroup_table",
     "as_the_paper_did", "risk_of_bias", "risk_of_bias_totals", "audit_flags", "reproduced_vs_reported",
     "summary_of_findings", "standard_scenarios", "fitting_study_sets", "reconstruct",
     "PLAN", "primary_table", "other_body_table", "primary_result", "sensitivity_analyses", "with_adjusted_estimates",
-    "plan_tsa", "planned_information_size", "tsa_grid", "tsa_verdict", "complement_of", "complement_clause",
+    "plan_tsa", "plan_cumulative", "planned_information_size", "tsa_grid", "tsa_verdict", "complement_of",
+    "complement_clause",
     "complement_table", "compare_reviews", "direct_counts", "source_notes", "source_table", "overlaps_pooled",
     "overlap_sentences", "safety_table", "safety_clause", "no_infusion_controls",
 ]

@@ -45,6 +45,7 @@ from .effects import log_odds_ratio, peto_statistics
 from .formatting import number, short
 from .heterogeneity import study_sum
 from .pooling import Pooled, masked, pool_effects, prepare_binary
+from .regression import fit_arrays
 from .results import MetaResult
 from .schema import BINARY_COLUMNS, is_ratio, null_value
 
@@ -314,12 +315,16 @@ class TrimAndFill:
                 f"{short(self.estimate)} [{short(self.ci_low)}, {short(self.ci_high)}])")
 
 
-def _asymmetry_side(yi, vi) -> str:
-    """metafor's default: the slope of ``yi`` on ``sqrt(vi)`` (weights 1/vi) says which side lacks studies."""
-    se = np.sqrt(vi)
-    w = 1 / vi
-    design = np.column_stack([np.ones_like(se), se]) * np.sqrt(w)[:, None]
-    slope = np.linalg.lstsq(design, yi * np.sqrt(w), rcond=None)[0][1]
+def _asymmetry_side(yi, vi, tau2: str = "FE") -> str:
+    """metafor's default: the slope of ``yi`` on ``sqrt(vi)`` says which side lacks studies.
+
+    The meta-regression is the fit's own model (metafor's ``rma.uni(yi, vi, mods = sqrt(vi),
+    method = x$method)``): weights :math:`1/(v_i + \\hat\\tau^2_{res})` with the residual τ²
+    estimated by ``tau2`` ("FE" for a fixed-effect fit: weights :math:`1/v_i`). A negative slope
+    (small studies to the left) means studies are missing on the right.
+    """
+    yi, vi = np.asarray(yi, dtype=float), np.asarray(vi, dtype=float)
+    slope = fit_arrays(yi, vi, np.column_stack([np.ones_like(vi), np.sqrt(vi)]), tau2=tau2).beta[1]
     return "right" if slope < 0 else "left"
 
 
@@ -340,25 +345,61 @@ def trim_and_fill(result: MetaResult, side: str | None = None) -> TrimAndFill:
     """Duval & Tweedie's trim-and-fill of a fit (metafor's ``trimfill(res)``).
 
     :func:`trim_and_fill_effects` on the estimable studies' effects, with the fit's model
-    (fixed effect, or random effects with its τ² estimator) for the inverse-variance pools.
+    (fixed effect, or random effects with its τ² estimator) for the inverse-variance pools and
+    the fit's Hartung-Knapp-Sidik-Jonkman option for the analysis when nothing is imputed.
     """
     yi, vi = result.study_effects()
-    fill = trim_and_fill_effects(yi, vi, model=result.model, tau2=result.tau2_method or "DL", side=side)
+    fill = trim_and_fill_effects(yi, vi, model=result.model, tau2=result.tau2_method or "DL", side=side,
+                                 hksj=result.hksj)
     back = np.exp if result.is_ratio else (lambda x: x)
     filled = fill.filled.assign(estimate=back(fill.filled["yi"]), se=np.sqrt(fill.filled["vi"]))
     return replace(fill, filled=filled, measure=result.measure)
 
 
-def trim_and_fill_effects(yi, vi, model="fixed", tau2="DL", side=None, max_iter=100) -> TrimAndFill:
+def trim_and_fill_effects(yi, vi, model="fixed", tau2="DL", side=None, max_iter=100, *, hksj=False) -> TrimAndFill:
     """Duval & Tweedie's trim-and-fill with the :math:`L_0` estimator (as metafor's ``trimfill``).
 
     Studies are sorted so that the missing side is on the left; the :math:`k_0` most extreme
     studies on the other side are trimmed and the pool re-estimated until :math:`k_0` is
     stable; then the trimmed studies' mirror images :math:`2\\hat\\mu - y_i` are added and
     everything is pooled with inverse-variance weights (fixed or random effects).
+
+    Parameters
+    ----------
+    yi, vi : array_like, shape (k,)
+        Per-study effects (log scale for ratios) and variances.
+    model : {"fixed", "random"}
+    tau2 : {"DL", "REML", "PM"}
+        The τ² estimator of a random-effects model: in the side's meta-regression, in every
+        re-estimation and in the adjusted pool.
+    side : {"left", "right"}, optional
+        The side where studies are missing; by default the sign of the slope of ``yi`` on
+        :math:`\\sqrt{v_i}` in the same model (:func:`_asymmetry_side`).
+    max_iter : int
+    hksj : bool
+        Whether the analysis the adjustment starts from has the Hartung-Knapp-Sidik-Jonkman CI;
+        it is kept only when nothing is imputed (see Notes).
+
+    Returns
+    -------
+    TrimAndFill
+
+    Notes
+    -----
+    As metafor 3.8-1's ``trimfill()``: when :math:`k_0 = 0` the adjusted analysis *is* the
+    analysis of the observed studies (metafor returns the fit unchanged, with its HKSJ CI if it
+    had one); when :math:`k_0 > 0` the observed and imputed studies are refitted with the same
+    model and τ² estimator and a Wald (z) CI, since metafor's refit does not pass ``test =
+    "knha"`` on.
+
+    Examples
+    --------
+    >>> fill = trim_and_fill_effects([0.1, 0.3, 0.6, 0.9], [0.01, 0.04, 0.09, 0.16])
+    >>> fill.k0, fill.side
+    (2, 'left')
     """
     yi, vi = np.asarray(yi, dtype=float), np.asarray(vi, dtype=float)
-    side = side or _asymmetry_side(yi, vi)
+    side = side or _asymmetry_side(yi, vi, "FE" if model == "fixed" else tau2)
     sign = -1.0 if side == "right" else 1.0
     order = np.argsort(sign * yi, kind="stable")
     flipped, v_sorted = sign * yi[order], vi[order]
@@ -372,7 +413,7 @@ def trim_and_fill_effects(yi, vi, model="fixed", tau2="DL", side=None, max_iter=
     mirrored = sign * (2 * mu - flipped[k - k0:])
     filled = pd.DataFrame({"yi": mirrored, "vi": v_sorted[k - k0:]})
     adjusted = pool_effects(np.concatenate([yi, mirrored]), np.concatenate([vi, filled["vi"]]),
-                            model=model, tau2=tau2)
+                            model=model, tau2=tau2, hksj=hksj and k0 == 0)
     return TrimAndFill(k0=k0, side=side, filled=filled, adjusted=adjusted)
 
 

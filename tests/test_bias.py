@@ -40,11 +40,14 @@ def test_egger_and_trim_and_fill_match_metafor(case):
     assert egger.t == pytest.approx(want["egger_t"], rel=1e-10)
     assert egger.df == want["egger_df"]
     assert egger.p == pytest.approx(want["egger_p"], rel=1e-10)
-    fill = trim_and_fill_effects(yi, vi, model="random" if "random" in case["id"] else "fixed")
+    # the earlier cases name their model in the id (random = DerSimonian-Laird); later ones store options
+    options = case.get("options", {"model": "random" if "random" in case["id"] else "fixed"})
+    fill = trim_and_fill_effects(yi, vi, **options)
     assert (fill.k0, fill.side) == (want["trimfill_k0"], want["trimfill_side"])
     for ours, theirs in (("estimate", "trimfill_estimate"), ("se", "trimfill_se"),
                          ("ci_low", "trimfill_ci_low"), ("ci_high", "trimfill_ci_high")):
         assert float(getattr(fill.adjusted, ours)) == pytest.approx(want[theirs], rel=1e-10)
+    assert float(fill.adjusted.tau2) == pytest.approx(want["trimfill_tau2"], rel=1e-10, abs=1e-14)  # 0 when fixed
     np.testing.assert_allclose(np.sort(fill.filled["yi"]), np.sort(np.atleast_1d(want["filled_yi"] or [])), rtol=1e-10)
 
 

@@ -302,6 +302,37 @@ def test_cumulative_continuous_rows_equal_meta_continuous():
         assert rows["tau2"].iloc[i] == pytest.approx(result.tau2, rel=1e-12, abs=1e-15)
 
 
+def test_cumulative_with_reml_and_hksj_equals_meta_binary_from_two_studies_on():
+    # meta_binary's REML + HKSJ is checked against metafor in test_metafor_reference.py (case
+    # collins_OR_IV_random_REML_hksj_pred); the batch must give the same numbers (rel 1e-10: REML is
+    # solved iteratively, to 1e-12, in both). One study has no HKSJ interval (t on k - 1 = 0 df): NaN.
+    options = dict(measure="OR", method="IV", model="random", tau2="REML", hksj=True)
+    rows = cumulative_meta_analysis(TRIALS, order_by="year", **options)
+    ordered = TRIALS.sort_values("year", kind="stable").reset_index(drop=True)
+    assert np.isnan(rows[["ci_low", "ci_high", "se", "p"]].iloc[0]).all()
+    for i in range(1, len(ordered)):
+        result = meta_binary(ordered.iloc[: i + 1], **options)
+        for name in ("estimate", "ci_low", "ci_high", "se", "z", "p", "tau2"):
+            assert rows[name].iloc[i] == pytest.approx(getattr(result, name), rel=1e-10, abs=1e-14), name
+
+
+def test_the_plans_cumulative_meta_analysis_follows_its_model_and_ends_at_its_primary_result():
+    from metarmc.review.plan import PLAN, plan_cumulative, primary_result, primary_table
+
+    review = load(ROOT / "data")
+    steps = plan_cumulative(review, "live_birth")
+    trials = primary_table(review, "live_birth").sort_values("year", kind="stable").reset_index(drop=True)
+    assert steps["study"].tolist() == trials["study"].tolist()
+    final, result = steps.iloc[-1], primary_result(review, "live_birth")
+    assert (result.model, result.tau2_method, result.hksj) == (PLAN.options["model"], PLAN.options["tau2"], True)
+    for name in ("estimate", "ci_low", "ci_high", "p", "tau2"):
+        assert final[name] == pytest.approx(getattr(result, name), rel=1e-10, abs=1e-14), name
+    # one trial is not pooled: its own odds ratio and Wald interval, as primary_result gives a lone trial
+    alone = meta_binary(trials.iloc[:1], measure="OR", method="IV", model="fixed")
+    for name in ("estimate", "ci_low", "ci_high"):
+        assert steps[name].iloc[0] == pytest.approx(getattr(alone, name), rel=1e-12), name
+
+
 def test_cumulative_pools_all_steps_in_one_batch_call(monkeypatch):
     calls = []
     real = cumulative_module.pooling.pool_binary

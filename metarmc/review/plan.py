@@ -34,9 +34,11 @@ import numpy as np
 import pandas as pd
 
 from ..api import meta_binary, meta_generic
+from ..cumulative import cumulative_meta_analysis
 from ..data import DERIVATIONS, RM_TYPES, provenance_flags
 from ..distributions import Z_95
 from ..results import MetaResult
+from ..schema import METHOD_LABELS
 from ..sensitivity import Scenario, scenarios
 from .registry import OUTCOMES
 
@@ -77,6 +79,26 @@ class AnalysisPlan:
         """
         words = [DESIGN_WORDS[column] for column, allowed in self.body.items() if tuple(allowed) == ("yes",)]
         return f"{', '.join(words)} trials"
+
+    def options_for(self, k: int) -> dict:
+        """The :func:`~metarmc.meta_binary` options of an analysis of ``k`` trials.
+
+        :attr:`options` from two trials on; a single trial is not pooled but shown as its own
+        result (inverse variance, one study), since the HKSJ interval needs at least two.
+
+        Examples
+        --------
+        >>> PLAN.options_for(1)
+        {'measure': 'OR', 'method': 'IV', 'model': 'fixed'}
+        """
+        return dict(self.options) if k >= 2 else dict(measure=self.options["measure"], method="IV", model="fixed")
+
+    @property
+    def model_words(self) -> str:
+        """The primary model in words, from :attr:`options` (e.g. ``REML random effects, HKSJ 95% CI``)."""
+        if self.options["model"] == "fixed":
+            return f"{METHOD_LABELS[self.options['method']]} fixed effect"
+        return f"{self.options['tau2']} random effects" + (", HKSJ 95% CI" if self.options.get("hksj") else "")
 
     def body_mask(self, table: pd.DataFrame) -> np.ndarray:
         """Which rows of a study table belong to the primary body of evidence."""
@@ -149,9 +171,27 @@ def primary_result(review, outcome: str, plan: AnalysisPlan = PLAN) -> MetaResul
     With a single trial there is nothing to pool: its own result (inverse variance, one study).
     """
     table = primary_table(review, outcome, plan)
-    if len(table) == 1:
-        return meta_binary(table, measure=plan.options["measure"], method="IV", model="fixed")
-    return meta_binary(table, **plan.options)
+    return meta_binary(table, **plan.options_for(len(table)))
+
+
+def plan_cumulative(review, outcome: str, plan: AnalysisPlan = PLAN, *, order_by: str = "year") -> pd.DataFrame:
+    """The plan's primary analysis as the trials appeared: a cumulative meta-analysis of :func:`primary_table`.
+
+    Returns
+    -------
+    DataFrame
+        :func:`metarmc.cumulative_meta_analysis` of the body's trials in the order of ``order_by``
+        with the plan's model; a step that pools a single trial is that trial's own result, as
+        :func:`primary_result` gives it (:meth:`AnalysisPlan.options_for`). The last row is
+        :func:`primary_result`.
+    """
+    table = primary_table(review, outcome, plan)
+    steps = cumulative_meta_analysis(table, order_by=order_by, **plan.options_for(len(table)))
+    single = steps["k"].to_numpy() == 1
+    if single.any():
+        own = cumulative_meta_analysis(table, order_by=order_by, **plan.options_for(1))
+        steps[single] = own[single]
+    return steps
 
 
 def sensitivity_analyses(review, outcome: str, plan: AnalysisPlan = PLAN) -> pd.DataFrame:

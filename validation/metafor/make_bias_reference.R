@@ -18,12 +18,12 @@
 suppressMessages({library(metafor); library(jsonlite)})
 
 cases <- list()
-add_case <- function(id, dataset, yi, vi, call_text) {
+add_case <- function(id, dataset, yi, vi, call_text, options = NULL) {
   env <- new.env(); env$yi <- yi; env$vi <- vi
   eval(parse(text = call_text), envir = env)
-  cases[[length(cases) + 1]] <<- list(
+  cases[[length(cases) + 1]] <<- c(list(
     id = id, dataset = dataset, kind = "effects", call = call_text,
-    input = list(yi = as.numeric(yi), vi = as.numeric(vi)),
+    input = list(yi = as.numeric(yi), vi = as.numeric(vi))), if (!is.null(options)) list(options = options), list(
     expected = list(
       egger_intercept = unname(coef(summary(env$eg$fit))["Xsei", "Estimate"]),
       egger_se = unname(coef(summary(env$eg$fit))["Xsei", "Std. Error"]),
@@ -32,7 +32,7 @@ add_case <- function(id, dataset, yi, vi, call_text) {
       trimfill_estimate = as.numeric(env$tf$beta), trimfill_se = env$tf$se,
       trimfill_ci_low = env$tf$ci.lb, trimfill_ci_high = env$tf$ci.ub,
       trimfill_tau2 = env$tf$tau2,
-      filled_yi = as.numeric(env$tf$yi[env$tf$fill]), filled_vi = as.numeric(env$tf$vi[env$tf$fill])))
+      filled_yi = as.numeric(env$tf$yi[env$tf$fill]), filled_vi = as.numeric(env$tf$vi[env$tf$fill]))))
 }
 
 bcg <- escalc(measure = "OR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
@@ -46,6 +46,34 @@ add_case("bcg_OR_random_DL", "dat.bcg (log OR)", bcg$yi, bcg$vi, re)
 add_case("normand_MD_fixed", "dat.normand1999 (MD)", nor$yi, nor$vi, fe)
 add_case("hackshaw_OR_fixed", "dat.hackshaw1998 (log OR)", hack$yi, hack$vi, fe)
 add_case("hackshaw_OR_random_DL", "dat.hackshaw1998 (log OR)", hack$yi, hack$vi, re)
+
+## Trim-and-fill on a REML random-effects fit with the Hartung-Knapp-Sidik-Jonkman CI (test = "knha"),
+## as a review's plan may specify. metafor 3.8-1's trimfill() then (a) decides the side by a REML
+## meta-regression on sqrt(vi) (weights 1/(vi + tau2)), not by fixed-effect weights; (b) re-estimates
+## with REML; (c) when k0 = 0 returns the fit itself, HKSJ CI included; (d) when k0 > 0 refits without
+## test = "knha", i.e. a Wald z CI. Cases: hackshaw (k0 > 0), bcg (k0 = 0), collins pre-eclampsia (the
+## fixed-effect and the REML slope on sqrt(vi) have opposite signs, so the side depends on the model).
+## REML converged tightly (metafor's default threshold 1e-5 would limit the agreement to ~1e-5);
+## trimfill() passes `...` (here control) to each rma.uni() it runs.
+reml <- paste('ctrl <- list(threshold = 1e-12, maxiter = 10000)',
+              'eg <- regtest(yi, vi, model = "lm")',
+              'tf <- trimfill(rma(yi, vi, method = "REML", test = "knha", control = ctrl), control = ctrl)', sep = "; ")
+plan_options <- list(model = "random", tau2 = "REML", hksj = TRUE)
+collins <- escalc(measure = "OR", ai = pre.xti, n1i = pre.nti, ci = pre.xci, n2i = pre.nci, data = dat.collins1985b)
+add_case("hackshaw_OR_random_REML_hksj", "dat.hackshaw1998 (log OR)", hack$yi, hack$vi, reml, plan_options)
+add_case("bcg_OR_random_REML_hksj", "dat.bcg (log OR)", bcg$yi, bcg$vi, reml, plan_options)
+collins_label <- "dat.collins1985b (pre-eclampsia: pre.xti/pre.nti vs pre.xci/pre.nci)"   # as its count case below
+add_case("collins_OR_random_REML_hksj", collins_label, collins$yi, collins$vi, reml, plan_options)
+add_case("collins_OR_random_DL", collins_label, collins$yi, collins$vi, re)
+## Self-check of (c) and (d): with k0 = 0 trimfill() keeps the fit's knha CI; the side differs by model.
+local({
+  fit <- rma(bcg$yi, bcg$vi, method = "REML", test = "knha"); tf <- trimfill(fit)
+  stopifnot(tf$k0 == 0, tf$test == "knha", abs(tf$ci.lb - fit$ci.lb) < 1e-12)
+  side <- function(method) coef(rma(collins$yi, collins$vi, mods = sqrt(collins$vi), method = method))[2]
+  stopifnot(side("FE") < 0, side("REML") > 0)
+  tf <- trimfill(rma(hack$yi, hack$vi, method = "REML", test = "knha"))
+  stopifnot(tf$k0 > 0, tf$test == "z")
+})
 
 ## ---------------------------------------------------------------------------
 ## Peters' and Harbord's tests from 2x2 counts (input in metarmc's columns)
