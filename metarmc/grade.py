@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .formatting import effect, studies_text
+from .formatting import effect, null_relation, studies_text
 from .measures import NumberNeededToTreat, corresponding_risk, number_needed_to_treat
 
 #: Certainty levels, lowest first.
@@ -225,7 +225,8 @@ def rate_inconsistency(i2: float, ci, pi, k: int, null: float = 1.0, model: str 
         pi_crosses = pi_low < null < pi_high
         ci_crosses = ci_low < null < ci_high
         pi_text = (f"{model}: 95% prediction interval {pi_low:.2f} to {pi_high:.2f} "
-                   f"{_crosses(pi_crosses, null)}, 95% CI {ci_low:.2f} to {ci_high:.2f} {_crosses(ci_crosses, null)}")
+                   f"{null_relation(pi_low, pi_high, null)}, 95% CI {ci_low:.2f} to {ci_high:.2f} "
+                   f"{null_relation(ci_low, ci_high, null)}")
         pi_crosses = pi_crosses and not ci_crosses
     if i2 >= I2_VERY_SERIOUS:
         downgrade, verdict = -2, f"I² at least {I2_VERY_SERIOUS:g}%"
@@ -323,7 +324,7 @@ def rate_imprecision(measure: str, ci, control_risk: float, participants: int, o
     downgrade = -2 if both_appreciable else -counts
     verdict = ("the CI contains both appreciable benefit and appreciable harm" if both_appreciable else
                f"{counts} of 2 criteria (CI crosses 1; participants below the OIS) met")
-    reason = (f"95% CI of the {measure} {low:.2f} to {high:.2f} {_crosses(crosses, 1)}{appreciable_text}; "
+    reason = (f"95% CI of the {measure} {low:.2f} to {high:.2f} {null_relation(low, high)}{appreciable_text}; "
               f"{ois_text}. {_verdict(downgrade)}: {verdict}")
     reasons = ([] if not crosses else ["the confidence interval includes no effect"]) + \
               ([] if ois_met else ["fewer women took part than a single adequately powered trial would need"])
@@ -689,10 +690,6 @@ def _interval(pair, name: str) -> tuple[float, float]:
     if not (math.isfinite(low) and math.isfinite(high) and low <= high):
         raise ValueError(f"{name} must be a finite (low, high) pair with low <= high; got {pair!r}")
     return low, high
-
-
-def _crosses(crosses: bool, null: float) -> str:
-    return f"crosses {null:g}" if crosses else f"excludes {null:g}"
 
 
 def _verdict(downgrade: int) -> str:

@@ -14,8 +14,11 @@ the conclusion and the front page) reads :data:`PLAN` through the functions belo
   conception, counting only the women who became pregnant conditions on something that
   happened after randomisation; those denominators are a sensitivity analysis.
 - **Model**: random effects with the REML estimate of τ², the Hartung-Knapp-Sidik-Jonkman CI
-  and a 95% prediction interval; the Mantel-Haenszel fixed-effect analysis (RevMan's default)
-  is a sensitivity analysis.
+  and a 95% prediction interval (:math:`\\hat\\mu \\pm t_{k-2}\\sqrt{\\hat\\tau^2 + SE_{HK}^2}`, with the
+  HKSJ standard error: metafor's ``predict(..., pi.type="riley")`` on a ``test="knha"`` fit).
+  Sensitivity analyses: the HKSJ CI with the ad hoc variance correction
+  (:func:`metarmc.heterogeneity.hksj_scale`), the conventional random-effects CI and prediction
+  interval (Higgins et al. 2009), and the Mantel-Haenszel fixed-effect analysis (RevMan's default).
 
 Examples
 --------
@@ -106,6 +109,14 @@ PLAN = AnalysisPlan(
          "variance, which performs better than DerSimonian-Laird.", ("langan2019",)),
         ("The Hartung-Knapp-Sidik-Jonkman confidence interval, because with few trials the usual interval is too "
          "narrow, and a prediction interval for the effect in a new setting.", ("inthout2014", "cochrane2023ch10")),
+        ("When the trials agree more closely than their own variances imply, the Hartung-Knapp-Sidik-Jonkman "
+         "standard error is smaller than the usual one. Two sensitivity analyses show what the choice does: the "
+         "ad hoc correction, which never lets it be smaller (recommended when there are few trials of different "
+         "sizes), and the usual random-effects analysis.", ("knapp2003improved", "roever2015", "jackson2017")),
+        ("The prediction interval adds the between-trial variance to the variance of the pooled estimate, with a "
+         "t distribution on k − 2 degrees of freedom; it uses the Hartung-Knapp-Sidik-Jonkman standard error. "
+         "The usual form, with the conventional standard error, is a sensitivity analysis.",
+         ("higgins2009re", "riley2011interpretation")),
         ("The Mantel-Haenszel fixed-effect analysis, RevMan's default and the paper's, as a sensitivity "
          "analysis.", ("deeks2010revman",)),
     ),
@@ -157,11 +168,13 @@ def primary_result(review, outcome: str, plan: AnalysisPlan = PLAN) -> MetaResul
 def sensitivity_analyses(review, outcome: str, plan: AnalysisPlan = PLAN) -> pd.DataFrame:
     """The plan's sensitivity analyses of ``outcome``, one tidy row each (:func:`metarmc.scenarios`).
 
-    1. the primary analysis; 2. Mantel-Haenszel fixed effect; 3. DerSimonian-Laird random effects
-    without HKSJ (RevMan's random effects); 4. pregnant women as the denominator where a trial
-    reports them; 5. without derived and lay-source counts (:func:`direct_counts`); 6. adding the
-    non-randomised studies, as the paper did (a different body of evidence: not an answer to the
-    plan's question). The generic
+    1. the primary analysis; 2. HKSJ with the ad hoc variance correction (``hksj="adhoc"``, its
+    SE never below the conventional one); 3. the same REML fit without HKSJ (the conventional
+    z-based CI and the prediction interval of Higgins et al. 2009); 4. Mantel-Haenszel fixed
+    effect; 5. DerSimonian-Laird random effects without HKSJ (RevMan's random effects); 6.
+    pregnant women as the denominator where a trial reports them; 7. without derived and
+    lay-source counts (:func:`direct_counts`); 8. adding the non-randomised studies, as the paper
+    did (a different body of evidence: not an answer to the plan's question). The generic
     inverse-variance analysis with the studies' own adjusted estimates is
     :func:`with_adjusted_estimates`.
     """
@@ -170,6 +183,11 @@ def sensitivity_analyses(review, outcome: str, plan: AnalysisPlan = PLAN) -> pd.
                                      ("pregnant", *plan.denominators))
     everything = pd.concat([main, other_body_table(review, outcome, plan)], ignore_index=True)
     specs = [Scenario("plan: primary analysis", plan.options, description="REML random effects, HKSJ CI"),
+             Scenario(ADHOC, {**plan.options, "hksj": "adhoc"},
+                      description="the HKSJ standard error never smaller than the usual one (ad hoc correction)"),
+             Scenario(CONVENTIONAL, {**plan.options, "hksj": False},
+                      description="REML random effects with the usual standard error: normal-based CI, prediction "
+                                  "interval as Higgins et al."),
              Scenario("model: M-H fixed effect", plan.fixed_effect, description="RevMan's default, as the paper"),
              Scenario("model: DerSimonian-Laird random effects", {**plan.options, "tau2": "DL", "hksj": False},
                       description="RevMan's random effects (no HKSJ)"),
@@ -181,6 +199,23 @@ def sensitivity_analyses(review, outcome: str, plan: AnalysisPlan = PLAN) -> pd.
              Scenario("body: with the non-randomised studies", plan.options, table=everything,
                       description="as the paper pooled them; a different body of evidence")]
     return scenarios(main, [spec for spec in specs if len(spec.kept(main))])
+
+
+#: The names of the two sensitivity analyses of the HKSJ choice in :func:`sensitivity_analyses`.
+ADHOC, CONVENTIONAL = "model: HKSJ with the ad hoc correction", "model: REML without HKSJ"
+
+
+def hksj_factor(review, outcome: str, plan: AnalysisPlan = PLAN) -> float:
+    """The Hartung-Knapp factor :math:`q` of the primary analysis of ``outcome``.
+
+    :math:`q = SE_{HK}^2 / SE^2`: the HKSJ variance of the pooled estimate over the conventional
+    one, from the same REML fit (:func:`metarmc.heterogeneity.hksj_scale`). Below 1 when the
+    trials agree more closely than their variances imply; there the HKSJ standard error is the
+    smaller and the ad hoc correction replaces it by the conventional one.
+    """
+    table = primary_table(review, outcome, plan)
+    usual = meta_binary(table, **{**plan.options, "hksj": False})
+    return float((meta_binary(table, **plan.options).se / usual.se) ** 2)
 
 
 def direct_counts(table: pd.DataFrame) -> pd.DataFrame:
