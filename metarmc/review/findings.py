@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..api import meta_binary
 from ..bias import egger_test
 from ..data import source_words
 from ..formatting import effect, studies_text
@@ -43,6 +44,7 @@ from ..grade import (
     starting_level,
 )
 from ..measures import control_risk
+from ..results import MetaResult
 from ..schema import participants
 from .information import PLAN_TSA, planned_information_size, undesirable_control_risk
 from .paper import reproduce
@@ -129,6 +131,29 @@ def summary_of_findings(review, outcomes=SUMMARY_ORDER) -> SummaryOfFindings:
     """
     return SummaryOfFindings(tuple(rate_outcome(review, name) for name in outcomes), intervention=INTERVENTION,
                              comparator=CONTROL.lower(), comment_title="Comments")
+
+
+def with_usual_prediction_interval(review, outcome: str) -> tuple[MetaResult, Rating, str]:
+    """The inconsistency rating and certainty of ``outcome`` had the plan used the usual prediction interval.
+
+    The plan's prediction interval takes the variance of the pooled estimate from the
+    Hartung-Knapp-Sidik-Jonkman fit; the usual one (Higgins et al. 2009; Riley et al. 2011) from
+    the same REML fit with the conventional standard error (:data:`~metarmc.review.plan.CONVENTIONAL`).
+    The rating applies :func:`~metarmc.grade.rate_inconsistency` to the usual prediction interval
+    and the plan's CI; the certainty is the row's with that rating in place of its own.
+
+    Returns
+    -------
+    (MetaResult, Rating, str)
+        The REML fit without HKSJ, its inconsistency rating, and the certainty with it.
+    """
+    row = rate_outcome(review, outcome)
+    plan_fit = primary_result(review, outcome)
+    usual = meta_binary(primary_table(review, outcome), **{**PLAN.options, "hksj": False})
+    rating = rate_inconsistency(plan_fit.i2, (row.ci_low, row.ci_high), (usual.pi_low, usual.pi_high), usual.k,
+                                model="random effects (REML), usual standard error")
+    downgrades = [rating.downgrade if r.domain == rating.domain else r.downgrade for r in row.ratings]
+    return usual, rating, certainty(row.start, downgrades)
 
 
 #: The columns of :func:`complement_table`.
