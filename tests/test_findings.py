@@ -61,6 +61,22 @@ def test_each_trial_enters_with_its_itt_denominator_where_it_reports_one(review)
         assert (row.denominator == "itt") == has_itt, row.study
 
 
+def test_yamadas_denominator_is_the_treated_women_not_all_randomised(review):
+    # studies.csv: 102 randomised, 53 IVIG and 49 placebo; the counts are out of the trial's "ITT population"
+    # 50 + 49 ("Three women were excluded"): labelled treated, and the plan says so with the exclusions
+    yamada = plan.primary_table(review, "live_birth").set_index("study").loc["Yamada 2022"]
+    assert (yamada["denominator"], yamada["total_t"], yamada["total_c"]) == ("treated", 50, 49)
+    short = plan.fewer_than_randomised(review, plan.primary_table(review, "live_birth"))
+    assert short[["study", "excluded_t", "randomised_t", "excluded_c"]].values.tolist() == [["Yamada 2022", 3, 53, 0]]
+    sentences = plan.denominator_sentences(review, plan.primary_table(review, "live_birth"))
+    assert sentences == ("Not every trial counts all the women it randomised. For Jablonowska 1999 the counts are "
+                         "among women who became pregnant. For Yamada 2022 they are among randomised women who received "
+                         "the study drug: 3 of the 53 women randomised to IVIG and 0 of the 49 randomised to control "
+                         "were excluded.")
+    # a trial counted out of treated women is not a count of pregnancies: live birth stays per 1,000 women
+    assert findings.rate_outcome(review, "live_birth_primary").population == "women"
+
+
 def test_the_primary_result_is_reml_hksj_with_a_prediction_interval(review):
     result = plan.primary_result(review, "live_birth")
     again = meta_binary(plan.primary_table(review, "live_birth"), measure="OR", method="IV", model="random",

@@ -52,6 +52,8 @@ from .plan import PLAN, assumed_risks, primary_result, primary_table
 from .registry import CONTROL, INTERVENTION, SUMMARY_ORDER
 from .registry import outcome as registry_outcome
 
+#: Denominators that count pregnancies: absolute effects are then per 1,000 pregnant women.
+PREGNANCIES = ("pregnant", "clinical_pregnancy")
 #: Indirectness: each ground, the study column it reads and the values that make a study indirect.
 INDIRECT = {"population RIF": ("rm_type", ("RIF",)), "no placebo control": ("placebo_controlled", ("no",))}
 #: A study "may meet" the plan's criteria when none of its design columns says it does not.
@@ -80,7 +82,7 @@ def rate_outcome(review, outcome: str) -> OutcomeFindings:
         return rate_printed_only(review, outcome)
     result = primary_result(review, outcome)
     same_as, shared = complement_of(review, outcome), complement_clause(review, outcome)
-    population = "pregnant women" if (table["denominator"] != "itt").all() else "women"
+    population = "pregnant women" if table["denominator"].isin(PREGNANCIES).all() else "women"
     if same_as:
         common["comment"] = (f"The same women and pregnancies as {registry_outcome(same_as).title.lower()} "
                              f"(every loss is a pregnancy without a live birth): not separate evidence. "

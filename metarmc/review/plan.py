@@ -10,8 +10,9 @@ the conclusion and the front page) reads :data:`PLAN` through the functions belo
   the trials in a primary result; a study's own adjusted estimate may enter a generic
   inverse-variance sensitivity analysis.
 - **Denominator**: all randomised women (intention to treat) where a trial reports them
-  (:attr:`AnalysisPlan.denominators`, in order of preference). Where IVIG started before
-  conception, counting only the women who became pregnant conditions on something that
+  (:attr:`AnalysisPlan.denominators`, in order of preference), else the randomised women who
+  received the study drug (a trial's own "ITT population" after exclusions). Where IVIG started
+  before conception, counting only the women who became pregnant conditions on something that
   happened after randomisation; those denominators are a sensitivity analysis.
 - **Model**: random effects with the REML estimate of τ², the Hartung-Knapp-Sidik-Jonkman CI
   and a 95% prediction interval (:math:`\\hat\\mu \\pm t_{k-2}\\sqrt{\\hat\\tau^2 + SE_{HK}^2}`, with the
@@ -37,11 +38,11 @@ import numpy as np
 import pandas as pd
 
 from ..api import meta_binary, meta_generic
-from ..data import DERIVATIONS, RM_TYPES, provenance_flags
+from ..data import DERIVATIONS, RM_TYPES, not_all_randomised, provenance_flags
 from ..distributions import Z_95
 from ..results import MetaResult
 from ..sensitivity import Scenario, scenarios
-from .registry import OUTCOMES
+from .registry import INTERVENTION, OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -95,16 +96,16 @@ DESIGN_WORDS = {"randomised": "randomised", "placebo_controlled": "placebo-contr
 PLAN = AnalysisPlan(
     body={"randomised": ("yes",), "placebo_controlled": ("yes",),
           "rm_type": tuple(t for t in RM_TYPES if t != "RIF")},
-    denominators=("itt", "pregnant", "clinical_pregnancy", "per_protocol", "liveborn"),
+    denominators=("itt", "treated", "pregnant", "clinical_pregnancy", "per_protocol", "liveborn"),
     options=dict(measure="OR", method="IV", model="random", tau2="REML", hksj=True, prediction=True),
     fixed_effect=dict(measure="OR", method="MH", model="fixed"),
     rationale=(
         ("Only randomised, placebo-controlled trials in recurrent miscarriage answer the question without "
          "confounding; non-randomised studies are a separate body of evidence, never pooled with them in a "
          "primary result.", ("cochrane2023ch24",)),
-        ("All randomised women are the denominator where a trial reports them (intention to treat): counting "
-         "only women who became pregnant conditions on an event after randomisation when IVIG started before "
-         "conception.", ("cochrane2023ch10",)),
+        ("All randomised women are the denominator where a trial reports them (intention to treat), else the "
+         "randomised women who received the study drug: counting only women who became pregnant conditions on an "
+         "event after randomisation when IVIG started before conception.", ("cochrane2023ch10",)),
         ("Random effects, because the trials differ in dose, timing and population; REML for the between-trial "
          "variance, which performs better than DerSimonian-Laird.", ("langan2019",)),
         ("The Hartung-Knapp-Sidik-Jonkman confidence interval, because with few trials the usual interval is too "
@@ -256,6 +257,52 @@ def with_adjusted_estimates(review, outcome: str, plan: AnalysisPlan = PLAN) -> 
     ], ignore_index=True)
     options = {name: value for name, value in plan.options.items() if name != "method"}
     return meta_generic(rows, **options)
+
+
+def fewer_than_randomised(review, table: pd.DataFrame) -> pd.DataFrame:
+    """The trials of a study table counted out of fewer women than they randomised (where studies.csv says how many).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``study``, ``denominator``, ``randomised_t``, ``excluded_t``, ``randomised_c``,
+        ``excluded_c``: one row per trial whose arm totals are below its randomised arms.
+    """
+    studies = review.studies.set_index("study_id")[["n_randomised_t", "n_randomised_c"]]
+    rows = table.join(studies, on="study_id").dropna(subset=["n_randomised_t", "n_randomised_c"])
+    rows = rows.assign(randomised_t=rows["n_randomised_t"].astype(int), randomised_c=rows["n_randomised_c"].astype(int),
+                       excluded_t=(rows["n_randomised_t"] - rows["total_t"]).astype(int),
+                       excluded_c=(rows["n_randomised_c"] - rows["total_c"]).astype(int))
+    rows = rows[(rows["excluded_t"] > 0) | (rows["excluded_c"] > 0)]
+    return rows[["study", "denominator", "randomised_t", "excluded_t", "randomised_c", "excluded_c"]].reset_index(
+        drop=True)
+
+
+def denominator_sentences(review, table: pd.DataFrame) -> str:
+    """Which trials of a study table are not counted out of all the women they randomised, in sentences.
+
+    One sentence per denominator (:func:`metarmc.data.not_all_randomised`); for randomised women
+    who received the study drug, how many of each arm were excluded (:func:`fewer_than_randomised`).
+    Empty when every trial counts all randomised women.
+
+    Example: ``"Not every trial counts all the women it randomised. For Jablonowska 1999 the counts
+    are among women who became pregnant. For Yamada 2022 they are among randomised women who
+    received the study drug: 3 of the 53 women randomised to IVIG and 0 of the 49 randomised to
+    control were excluded."``
+    """
+    groups = not_all_randomised(table)
+    if not groups:
+        return ""
+    short = fewer_than_randomised(review, table).set_index("study")
+    sentences = ["Not every trial counts all the women it randomised."]
+    for i, (studies, words) in enumerate(groups):
+        sentence = f"For {studies} {'the counts' if not i else 'they'} are among {words}"
+        for study in (s for s in studies.split(", ") if s in short.index and short.loc[s, "denominator"] == "treated"):
+            arms = short.loc[study]
+            sentence += (f": {arms['excluded_t']} of the {arms['randomised_t']} women randomised to {INTERVENTION} and "
+                         f"{arms['excluded_c']} of the {arms['randomised_c']} randomised to control were excluded")
+        sentences.append(sentence + ".")
+    return " ".join(sentences)
 
 
 def assumed_risks(table: pd.DataFrame) -> dict[str, float]:
