@@ -988,7 +988,8 @@ def _itt_problems(table: _Table, studies: _Table | None) -> Iterator[Problem]:
         if None not in totals + randomised and totals != randomised:
             yield Problem(table.file, number, "denominator",
                           f"itt means all randomised women, but the totals {totals[0]}/{totals[1]} differ from the "
-                          f"randomised arms {randomised[0]}/{randomised[1]} of studies.csv (n_randomised_t/n_randomised_c); "
+                          f"randomised arms {randomised[0]}/{randomised[1]} of studies.csv "
+                          f"(n_randomised_t/n_randomised_c); "
                           f"expected another denominator, e.g. treated: {DENOMINATOR_WORDS['treated']}")
 
 

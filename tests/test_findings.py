@@ -70,9 +70,9 @@ def test_yamadas_denominator_is_the_treated_women_not_all_randomised(review):
     assert short[["study", "excluded_t", "randomised_t", "excluded_c"]].values.tolist() == [["Yamada 2022", 3, 53, 0]]
     sentences = plan.denominator_sentences(review, plan.primary_table(review, "live_birth"))
     assert sentences == ("Not every trial counts all the women it randomised. For Jablonowska 1999 the counts are "
-                         "among women who became pregnant. For Yamada 2022 they are among randomised women who received "
-                         "the study drug: 3 of the 53 women randomised to IVIG and 0 of the 49 randomised to control "
-                         "were excluded.")
+                         "among women who became pregnant. For Yamada 2022 they are among randomised women who "
+                         "received the study drug: 3 of the 53 women randomised to IVIG and 0 of the 49 randomised "
+                         "to control were excluded.")
     # a trial counted out of treated women is not a count of pregnancies: live birth stays per 1,000 women
     assert findings.rate_outcome(review, "live_birth_primary").population == "women"
 
