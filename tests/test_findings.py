@@ -23,6 +23,7 @@ from metarmc import (
     tsa,
 )
 from metarmc.review import findings, information, plan
+from metarmc.review.abstract import compact_sof
 from metarmc.review.information import PLAN_TSA
 from metarmc.review.registry import SUMMARY_ORDER
 
@@ -148,6 +149,20 @@ def test_the_information_size_is_the_tsas_and_gradees(review, sof):
     assert f"OIS {ris} " in reason and f"{100 * no_live_birth:.1f}%" in reason
 
 
+def test_grades_information_size_is_the_tsa_pages_with_the_same_assumptions(review, sof):
+    # book/15 glues plan_tsa(review, "live_birth").ris as the required information size; GRADE's imprecision
+    # names the same number, from the same function, control risk (the trials' own no live birth), RRR, α, power
+    primary = information.plan_tsa(review, "live_birth")
+    grid = information.tsa_grid(review, "live_birth").set_index(["control_risk_basis", "rrr", "model"])
+    row = grid.loc[("the trials' own", PLAN_TSA["rrr"], "random")]
+    assert row["ris"] == primary.ris == information.planned_information_size(review, "live_birth")
+    assert (primary.p_control, primary.rrr, primary.alpha, primary.power) == (
+        row["p_control"], PLAN_TSA["rrr"], PLAN_TSA["alpha"], PLAN_TSA["power"])
+    reason = sof["live_birth"].ratings[3].reason
+    assert f"OIS {primary.ris} (control risk of no live birth {100 * primary.p_control:.1f}%, RRR 20%, α 0.05, " \
+           "power 0.80; the trial sequential analysis's required information size)" in reason
+
+
 def test_the_tsa_grid_covers_the_assumptions_and_its_verdict_follows_it(review):
     grid = information.tsa_grid(review, "live_birth")
     assert len(grid) == 8 and set(grid["rrr"]) == {0.20, 0.25} and set(grid["model"]) == {"fixed", "random"}
@@ -217,6 +232,18 @@ def test_miscarriage_is_counted_among_the_same_women_as_live_birth(review, sof):
     assert sof["miscarriage"].population == "pregnant women"
 
 
+def test_the_sof_counts_miscarriage_per_1000_pregnant_women(sof):
+    # the miscarriage rows count pregnancies (Coulam 29/32, Stephenson 23/24, Yamada's treated women, all pregnant)
+    shown = grade_table(sof).set_index("Outcome")
+    row = sof["miscarriage"]
+    assert shown.loc["Miscarriage", "Risk difference with IVIG"] == row.absolute_text(population=True)
+    assert "per 1,000 pregnant women" in shown.loc["Miscarriage", "Risk difference with IVIG"]
+    assert shown.loc["Miscarriage", "Risk with control"].endswith("per 1,000 pregnant women")
+    assert "per 1,000 women (" in shown.loc["Live birth", "Risk difference with IVIG"]
+    compact = compact_sof(sof).set_index("Outcome")
+    assert compact.loc["Miscarriage", "Difference with IVIG"] == shown.loc["Miscarriage", "Risk difference with IVIG"]
+
+
 def test_miscarriage_is_the_complement_of_live_birth_in_the_trials_where_it_adds_up(review):
     # without Yamada 2022's miscarriage row the two remaining trials are exact complements
     outcomes = review.outcomes
@@ -257,6 +284,17 @@ def test_harms_are_rated_from_the_printed_result_with_the_structural_zero(review
     assert findings.no_infusion_controls(review) == ["Jafarzadeh 2018", "Peero 2024"]
     assert "Controls of Jafarzadeh 2018, Peero 2024 received no infusion" in row.comment
     assert "structural zero" in row.comment
+
+
+def test_the_harms_row_says_it_grades_the_printed_result_and_why_in_words(sof):
+    row = sof["adverse_reaction"]
+    shown = grade_table(sof).set_index("Outcome").loc[row.title]
+    assert row.note == findings.PRINTED_ONLY and shown["Comments"].startswith("As printed by the paper")
+    assert row.start == "low" and "cannot be shown to be randomised evidence" in row.start_reason
+    assert row.certainty == "very low" and shown["Certainty"].startswith("⊕◯◯◯ Very low (")
+    lowered = [r for r in row.ratings if r.downgrade]
+    assert [r.domain for r in lowered] == ["risk_of_bias", "inconsistency", "imprecision"]
+    assert all(r.footnote and not any(ch.isdigit() for ch in r.footnote) for r in lowered)  # words, not numbers
 
 
 def test_every_safety_signal_is_collected_with_its_source(review, sof):
