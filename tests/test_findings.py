@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from metarmc import (
     control_risk,
@@ -96,6 +97,32 @@ def test_sensitivity_analyses_include_the_papers_method_and_pregnant_denominator
     assert runs.loc["body: with the non-randomised studies", "k"] > runs.loc["plan: primary analysis", "k"]
     pregnant = runs.loc["denominator: pregnant women"]
     assert pregnant["k"] == main.k and pregnant["estimate"] != pytest.approx(main.estimate)
+
+
+def test_the_hksj_choice_has_its_two_sensitivity_analyses_by_hand(review):
+    # Knapp & Hartung's factor q = sum w*(y - mu)^2 / (k - 1), w* = 1/(v + tau2), on the plan's REML fit; the ad hoc
+    # CI is mu +- t(k-1) sqrt(max(1, q) / sum w*), the usual one mu +- 1.96 / sqrt(sum w*), its PI mu +- t(k-2)
+    # sqrt(tau2 + 1/sum w*) (Higgins et al. 2009)
+    result = plan.primary_result(review, "live_birth")
+    yi, vi = result.study_effects()
+    w, mu, k = 1 / (vi + result.tau2), np.log(result.estimate), result.k
+    q = float((w * (yi - mu) ** 2).sum() / (k - 1))
+    assert plan.hksj_factor(review, "live_birth") == pytest.approx(q, rel=1e-12)
+    runs = plan.sensitivity_analyses(review, "live_birth").set_index("scenario")
+    adhoc, usual = runs.loc[plan.ADHOC], runs.loc[plan.CONVENTIONAL]
+    half = stats.t.ppf(0.975, k - 1) * np.sqrt(max(1.0, q) / w.sum())
+    assert (adhoc["ci_low"], adhoc["ci_high"]) == pytest.approx((np.exp(mu - half), np.exp(mu + half)), rel=1e-12)
+    assert usual["ci_high"] == pytest.approx(np.exp(mu + 1.959963984540054 / np.sqrt(w.sum())), rel=1e-12)
+    pi_half = stats.t.ppf(0.975, k - 2) * np.sqrt(result.tau2 + 1 / w.sum())
+    assert (usual["pi_low"], usual["pi_high"]) == pytest.approx((np.exp(mu - pi_half), np.exp(mu + pi_half)),
+                                                                rel=1e-12)
+    # here q < 1: the ad hoc interval is the wider one (and crosses 1, the plan's does not)
+    assert q < 1 and adhoc["ci_low"] < result.ci_low and adhoc["ci_high"] > result.ci_high
+    fit, rating, level = findings.with_usual_prediction_interval(review, "live_birth")
+    assert (fit.pi_low, fit.pi_high) == (usual["pi_low"], usual["pi_high"]) and fit.hksj is False
+    assert f"95% prediction interval {usual['pi_low']:.2f} to {usual['pi_high']:.2f}" in rating.reason
+    # 0.96 to 2.57 crosses 1 while the plan's CI does not: the rule would lower certainty once more, already very low
+    assert (rating.downgrade, level) == (-1, "very low")
 
 
 def test_the_sensitivity_analysis_without_derived_and_lay_counts_drops_the_right_trials(review):
