@@ -34,8 +34,12 @@ def meta_binary(df: pd.DataFrame, measure="OR", method="MH", model="fixed", tau2
     model : {"fixed", "random"}
     tau2 : {"DL", "REML", "PM"}
         Between-study variance estimator for ``model="random"``; DL is RevMan's.
-    hksj, prediction : bool
-        Hartung-Knapp-Sidik-Jonkman CI and a 95% prediction interval (random effects; beyond RevMan).
+    hksj : {False, True, "adhoc"}
+        Hartung-Knapp-Sidik-Jonkman CI (random effects; beyond RevMan); ``"adhoc"`` floors its
+        variance factor at 1, so its SE is never below the conventional one (metafor's
+        ``test="adhoc"``, :func:`metarmc.heterogeneity.hksj_scale`).
+    prediction : bool
+        A 95% prediction interval (random effects; beyond RevMan).
     subgroup : str, optional
         Column defining subgroups: pooled separately, with RevMan's test for subgroup differences.
     correction : {"revman", "all", "tacc"}
@@ -300,7 +304,7 @@ def _result(df, pooled, measure, method, options) -> MetaResult:
     return MetaResult(
         measure=measure, method=method, model=options["model"], correction=options.get("correction", "revman"),
         tau2_method=options["tau2"] if options["model"] == "random" else None,
-        hksj=bool(options["hksj"]), k=int(pooled.k), **natural,
+        hksj="adhoc" if options["hksj"] == "adhoc" else bool(options["hksj"]), k=int(pooled.k), **natural,
         se=float(pooled.se), z=float(pooled.z), p=float(pooled.p), q=float(pooled.q),
         q_df=int(pooled.q_df), q_p=float(pooled.q_p), i2=float(pooled.i2), tau2=float(pooled.tau2),
         studies=_study_table(df, pooled, back), converged=bool(pooled.converged))

@@ -57,6 +57,7 @@ __all__ = [
     "Review",
     "find_data_dir",
     "load",
+    "not_all_randomised",
     "provenance_flags",
     "source_kinds",
     "source_words",
@@ -139,7 +140,7 @@ OUTCOMES: Mapping[str, str] = {name: outcome.kind for name, outcome in REGISTRY.
 ALL_VALUES = tuple(column for columns in VALUE_COLUMNS.values() for column in columns)
 """Every value column of ``outcomes.csv`` (:data:`metarmc.schema.VALUE_COLUMNS`)."""
 
-DENOMINATORS = ("itt", "pregnant", "clinical_pregnancy", "per_protocol", "liveborn")
+DENOMINATORS = ("itt", "treated", "pregnant", "clinical_pregnancy", "per_protocol", "liveborn")
 STATUSES = ("extracted", "not_reported", "not_found", "not_applicable")
 STATUS_REASONS: Mapping[str, str] = {
     "not_reported": "the report does not give it",
@@ -149,6 +150,7 @@ STATUS_REASONS: Mapping[str, str] = {
 """Why a row of ``outcomes.csv`` has no values, in a reader's words, for each status but ``extracted``."""
 DENOMINATOR_WORDS = {
     "itt": "all randomised women",
+    "treated": "randomised women who received the study drug",
     "pregnant": "women who became pregnant",
     "clinical_pregnancy": "clinical pregnancies (fetal heart seen)",
     "per_protocol": "women treated as planned (per protocol)",
@@ -228,6 +230,26 @@ def source_words(source_type: str) -> str:
     """
     words = [SOURCE_WORDS[kind] for kind in source_kinds(source_type)]
     return " and ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
+
+
+def not_all_randomised(rows: pd.DataFrame) -> list[tuple[str, str]]:
+    """The studies of ``rows`` counted out of fewer than all randomised women, by denominator in a reader's words.
+
+    Returns
+    -------
+    list of (studies, words)
+        ``studies`` joined by commas, ``words`` from :data:`DENOMINATOR_WORDS`; one pair per
+        denominator other than ``itt``, in order of first appearance; empty when every row is ``itt``.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"study": ["A", "B", "C"], "denominator": ["pregnant", "itt", "treated"]})
+    >>> not_all_randomised(rows)
+    [('A', 'women who became pregnant'), ('C', 'randomised women who received the study drug')]
+    """
+    other = rows[rows["denominator"] != "itt"]
+    return [(", ".join(group["study"]), DENOMINATOR_WORDS[denominator])
+            for denominator, group in other.groupby("denominator", sort=False)]
 
 
 def provenance_flags(rows: pd.DataFrame) -> pd.DataFrame:
@@ -948,6 +970,29 @@ def _unknown_study_problems(table: _Table, studies: _Table | None, column: str =
             yield Problem(table.file, number, column, message)
 
 
+def _itt_problems(table: _Table, studies: _Table | None) -> Iterator[Problem]:
+    """Require an ``itt`` row's arm totals to be the study's randomised arms, where studies.csv gives them.
+
+    ``itt`` reads "all randomised women"; a trial that analysed fewer (women excluded after
+    randomisation) is ``treated`` or another denominator, never ``itt``.
+    """
+    if studies is None or not studies.has("study_id", "n_randomised_t", "n_randomised_c"):
+        return
+    arms = {row["study_id"]: (row["n_randomised_t"], row["n_randomised_c"]) for _, row in studies.rows}
+    for number, row in table.rows:
+        randomised = arms.get(row.get("study_id"), ("", ""))
+        totals = (row.get("total_t", ""), row.get("total_c", ""))
+        if row.get("denominator") != "itt" or "" in randomised or "" in totals:
+            continue
+        totals, randomised = tuple(map(_integer, totals)), tuple(map(_integer, randomised))
+        if None not in totals + randomised and totals != randomised:
+            yield Problem(table.file, number, "denominator",
+                          f"itt means all randomised women, but the totals {totals[0]}/{totals[1]} differ from the "
+                          f"randomised arms {randomised[0]}/{randomised[1]} of studies.csv "
+                          f"(n_randomised_t/n_randomised_c); "
+                          f"expected another denominator, e.g. treated: {DENOMINATOR_WORDS['treated']}")
+
+
 # --------------------------------------------------------------------------- other files
 
 
@@ -1189,7 +1234,7 @@ def _problems(tables: Mapping[str, _Table | None]) -> list[Problem]:
         return lambda table: _unknown_study_problems(table, studies, column)
 
     checks: dict[str, tuple[Callable[[_Table], Iterator[Problem]], ...]] = {
-        "outcomes": (_outcome_row_problems, _main_problems, known()),
+        "outcomes": (_outcome_row_problems, _main_problems, known(), lambda rows: _itt_problems(rows, studies)),
         "risk_of_bias": (known(), lambda rob: _missing_domain_problems(rob, studies)),
         "prisma": (_prisma_problems,),
         "estimates": (known(), _interval_problems),

@@ -95,6 +95,17 @@ def ci_range(low: float, high: float, decimals: int = 2) -> str:
     return f"{low:.{decimals}f} to {high:.{decimals}f}"
 
 
+def null_relation(low: float, high: float, null: float = 1.0) -> str:
+    """``crosses 1`` when the null lies strictly inside the interval, else ``excludes 1``.
+
+    Examples
+    --------
+    >>> null_relation(0.96, 2.57), null_relation(1.03, 2.40), null_relation(-0.2, 0.1, null=0)
+    ('crosses 1', 'excludes 1', 'crosses 0')
+    """
+    return f"{'crosses' if low < null < high else 'excludes'} {null:g}"
+
+
 def estimate_ci(estimate: float, low: float, high: float, *, unit: str = "", label: str = "95% CI",
                 decimals: int = 2) -> str:
     """``2.04 (95% CI 1.44 to 2.87)``: an estimate and its interval for prose.

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .formatting import effect, studies_text
+from .formatting import effect, null_relation, studies_text
 from .measures import NumberNeededToTreat, corresponding_risk, number_needed_to_treat
 
 #: Certainty levels, lowest first.
@@ -78,8 +78,9 @@ APPRECIABLE_RR = (0.75, 1.25)
 #: Publication bias: fewest studies for Egger's test, and its significance level.
 MIN_STUDIES_EGGER = 10
 EGGER_ALPHA = 0.10
-#: Publication bias (missing evidence): -1 when studies that meet, or may meet, the inclusion
-#: criteria but have no usable data for the outcome hold at least this share (%) of the participants.
+#: Publication bias (missing evidence): the default threshold of :func:`rate_publication_bias`, -1 when
+#: studies that meet, or may meet, the inclusion criteria but have no usable data for the outcome hold at
+#: least this share (%) of the participants. GRADE gives no number; this is the review's stated rule.
 MISSING_SHARE = 20.0
 
 #: RoB 1's judgments, and ``not_obtained``: no text read reports on the domain (the report was not obtained).
@@ -225,7 +226,8 @@ def rate_inconsistency(i2: float, ci, pi, k: int, null: float = 1.0, model: str 
         pi_crosses = pi_low < null < pi_high
         ci_crosses = ci_low < null < ci_high
         pi_text = (f"{model}: 95% prediction interval {pi_low:.2f} to {pi_high:.2f} "
-                   f"{_crosses(pi_crosses, null)}, 95% CI {ci_low:.2f} to {ci_high:.2f} {_crosses(ci_crosses, null)}")
+                   f"{null_relation(pi_low, pi_high, null)}, 95% CI {ci_low:.2f} to {ci_high:.2f} "
+                   f"{null_relation(ci_low, ci_high, null)}")
         pi_crosses = pi_crosses and not ci_crosses
     if i2 >= I2_VERY_SERIOUS:
         downgrade, verdict = -2, f"I² at least {I2_VERY_SERIOUS:g}%"
@@ -323,7 +325,7 @@ def rate_imprecision(measure: str, ci, control_risk: float, participants: int, o
     downgrade = -2 if both_appreciable else -counts
     verdict = ("the CI contains both appreciable benefit and appreciable harm" if both_appreciable else
                f"{counts} of 2 criteria (CI crosses 1; participants below the OIS) met")
-    reason = (f"95% CI of the {measure} {low:.2f} to {high:.2f} {_crosses(crosses, 1)}{appreciable_text}; "
+    reason = (f"95% CI of the {measure} {low:.2f} to {high:.2f} {null_relation(low, high)}{appreciable_text}; "
               f"{ois_text}. {_verdict(downgrade)}: {verdict}")
     reasons = ([] if not crosses else ["the confidence interval includes no effect"]) + \
               ([] if ois_met else ["fewer women took part than a single adequately powered trial would need"])
@@ -333,16 +335,18 @@ def rate_imprecision(measure: str, ci, control_risk: float, participants: int, o
 
 
 def rate_publication_bias(k: int, egger_p: float | None = None, missing_share: float | None = None,
-                          missing_studies: str = "") -> Rating:
+                          missing_studies: str = "", *, missing_threshold: float = MISSING_SHARE) -> Rating:
     """Publication bias and missing evidence: Egger's test when there are enough studies, and the
     share of participants in eligible studies whose data for the outcome are missing.
 
     Rule: -1 when studies that meet, or may meet, the inclusion criteria but have no usable data
-    for the outcome hold at least :data:`MISSING_SHARE` % of the participants (GRADE guidelines 5:
-    evidence missing from the analysis, for whatever reason, biases it as unpublished studies do);
-    otherwise, with at least :data:`MIN_STUDIES_EGGER` studies, -1 when Egger's test gives
-    :math:`P <` :data:`EGGER_ALPHA`; with fewer, a funnel-plot test is not assessable
-    (Cochrane Handbook §13.3.5.4) and does not lower certainty on its own.
+    for the outcome hold at least ``missing_threshold`` % of their participants (default
+    :data:`MISSING_SHARE`, 20%; GRADE guidelines 5: evidence missing from the analysis, for
+    whatever reason, biases it as unpublished studies do, but GRADE sets no threshold, so the
+    number is this review's stated rule and the footnote names it); otherwise, with at least
+    :data:`MIN_STUDIES_EGGER` studies, -1 when Egger's test gives :math:`P <`
+    :data:`EGGER_ALPHA`; with fewer, a funnel-plot test is not assessable (Cochrane Handbook
+    §13.3.5.4) and does not lower certainty on its own.
 
     Parameters
     ----------
@@ -354,22 +358,28 @@ def rate_publication_bias(k: int, egger_p: float | None = None, missing_share: f
         Percent of the eligible (or possibly eligible) studies' participants without usable data.
     missing_studies : str
         Their names, for the reason.
+    missing_threshold : float
+        The share (%) of participants from which missing evidence lowers certainty.
 
     Examples
     --------
     >>> rate_publication_bias(7, missing_share=28.0, missing_studies="Carp 2001").downgrade
     -1
+    >>> rate_publication_bias(7, missing_share=28.0, missing_threshold=30.0).downgrade
+    0
     """
     if k < 1:
         raise ValueError(f"k must be at least 1; got {k!r}")
-    if missing_share is not None and not 0 <= missing_share <= 100:
-        raise ValueError(f"missing_share must be a percentage in [0, 100]; got {missing_share!r}")
+    for name, share in (("missing_share", missing_share), ("missing_threshold", missing_threshold)):
+        if share is not None and not 0 <= share <= 100:
+            raise ValueError(f"{name} must be a percentage in [0, 100]; got {share!r}")
+    missing = missing_share is not None and missing_share >= missing_threshold
     parts, downgrade = [], 0
     if missing_share is not None:
         names = f" ({missing_studies})" if missing_studies else ""
         parts.append(f"{missing_share:.1f}% of the participants of eligible or possibly eligible studies have no "
                      f"usable data for this outcome{names}")
-        downgrade = -1 if missing_share >= MISSING_SHARE else 0
+        downgrade = -1 if missing else 0
     if k < MIN_STUDIES_EGGER:
         parts.append(f"a funnel-plot test is not assessable (k = {k} < {MIN_STUDIES_EGGER})")
     else:
@@ -379,11 +389,12 @@ def rate_publication_bias(k: int, egger_p: float | None = None, missing_share: f
         parts.append(f"Egger's test P = {egger_p:.3f} {'<' if egger_p < EGGER_ALPHA else '>='} {EGGER_ALPHA:g} "
                      f"(k = {k})")
         downgrade = -1 if egger_p < EGGER_ALPHA else downgrade
-    rule = (f"at least {MISSING_SHARE:g}% of the participants missing" if missing_share is not None
-            and missing_share >= MISSING_SHARE else "small-study asymmetry" if downgrade else "")
+    rule = (f"at least {missing_threshold:g}% of the participants missing" if missing else
+            "small-study asymmetry" if downgrade else "")
     reason = "; ".join(parts) + f". {_verdict(downgrade)}" + (f": {rule}" if rule else "")
-    footnote = ("" if not downgrade else "Trials that may answer the question have no usable data for it."
-                if missing_share is not None and missing_share >= MISSING_SHARE else
+    footnote = ("" if not downgrade else
+                f"Trials that may answer the question but have no usable data for it hold {missing_threshold:g}% or "
+                "more of the participants of such trials (this review's rule for missing evidence)." if missing else
                 "Small trials show larger effects than large ones (funnel-plot asymmetry).")
     return Rating("publication_bias", downgrade, reason, footnote)
 
@@ -480,14 +491,15 @@ class OutcomeFindings:
         """``176 more per 1,000 (from 91 more to 255 more)``, or ``""`` without one."""
         return self.absolute_text()
 
-    def absolute_text(self, events: str = "") -> str:
-        """:attr:`absolute_effect`, naming the ``events`` and the :attr:`population` when ``events`` is given:
-        ``112 more live births per 1,000 women (from 13 more to 210 more)``."""
+    def absolute_text(self, events: str = "", *, population: bool = False) -> str:
+        """:attr:`absolute_effect`, naming the ``events`` and the :attr:`population` when ``events`` is given
+        (``112 more live births per 1,000 women (from 13 more to 210 more)``), or the population alone
+        with ``population=True`` (``232 fewer per 1,000 pregnant women (from 424 fewer to 18 more)``)."""
         risks = self.risks()
         if risks is None:
             return ""
         estimate, low, high = (_more_or_fewer(x) for x in risks[4:])
-        per = f"{events} per 1,000 {self.population}" if events else "per 1,000"
+        per = f"{events} per 1,000 {self.population}" if events or population else "per 1,000"
         return f"{estimate} {per} (from {low} to {high})".replace("  ", " ")
 
     def nnt(self, control_risk: float | None = None) -> NumberNeededToTreat | None:
@@ -601,7 +613,8 @@ def grade_table(sof: SummaryOfFindings) -> pd.DataFrame:
     """A GRADEpro-style summary-of-findings table (display text; the book renders it).
 
     Columns: outcome, participants (studies), relative effect (95% CI), risk with the
-    comparator, risk with the intervention, risk difference, number needed to treat,
+    comparator, risk with the intervention, risk difference (each per 1,000 of the row's
+    :attr:`~OutcomeFindings.population`, e.g. pregnant women), number needed to treat,
     certainty (GRADE symbols, with the letters of the footnotes that explain each
     downgrade, :func:`footnote_letters`), what lowered it, and the rows' comments.
     """
@@ -617,10 +630,10 @@ def grade_table(sof: SummaryOfFindings) -> pd.DataFrame:
             "Outcome": row.title,
             "Participants (studies)": f"{row.participants} ({row.studies})",
             "Relative effect (95% CI)": row.relative_effect,
-            f"Risk with {sof.comparator}": f"{risks[0]:.0f} per 1,000" if risks else "",
-            f"Risk with {sof.intervention}": (f"{risks[1]:.0f} per 1,000 ({risks[2]:.0f} to {risks[3]:.0f})"
-                                              if risks else ""),
-            f"Risk difference with {sof.intervention}": row.absolute_effect,
+            f"Risk with {sof.comparator}": f"{risks[0]:.0f} per 1,000 {row.population}" if risks else "",
+            f"Risk with {sof.intervention}": (f"{risks[1]:.0f} per 1,000 {row.population} ({risks[2]:.0f} to "
+                                              f"{risks[3]:.0f})" if risks else ""),
+            f"Risk difference with {sof.intervention}": row.absolute_text(population=True),
             "Number needed to treat": nnt.text() if nnt is not None else "",
             "Certainty": (f"{SYMBOLS[row.certainty]} {row.certainty.capitalize()}" + (f" ({marks})" if marks else "")
                           if row.certainty in SYMBOLS else f"{NOT_ASSESSED.capitalize()} ({row.note})"),
@@ -689,10 +702,6 @@ def _interval(pair, name: str) -> tuple[float, float]:
     if not (math.isfinite(low) and math.isfinite(high) and low <= high):
         raise ValueError(f"{name} must be a finite (low, high) pair with low <= high; got {pair!r}")
     return low, high
-
-
-def _crosses(crosses: bool, null: float) -> str:
-    return f"crosses {null:g}" if crosses else f"excludes {null:g}"
 
 
 def _verdict(downgrade: int) -> str:

@@ -7,7 +7,8 @@ padding when a batch mixes meta-analyses of different sizes) carry no weight. Ca
 :func:`metarmc.pooling.masked`).
 
 DerSimonian-Laird, Q and I² follow Review Manager 5 (Deeks & Higgins 2010). REML,
-Paule-Mandel, Hartung-Knapp-Sidik-Jonkman and prediction intervals are **beyond RevMan**.
+Paule-Mandel, Hartung-Knapp-Sidik-Jonkman (with or without the ad hoc variance correction) and
+prediction intervals are **beyond RevMan**.
 
 References
 ----------
@@ -18,6 +19,8 @@ Viechtbauer W (2005). Bias and efficiency of meta-analytic variance estimators i
 random-effects model. J Educ Behav Stat 30:261-293.
 Hartung J, Knapp G (2001). On tests of the overall treatment effect in meta-analysis with
 normally distributed responses. Stat Med 20:1771-1782.
+Knapp G, Hartung J (2003). Improved tests for a random effects meta-regression with a single
+covariate. Stat Med 22:2693-2710 (the ad hoc variance correction, :func:`hksj_scale`).
 Higgins JPT, Thompson SG, Spiegelhalter DJ (2009). A re-evaluation of random-effects
 meta-analysis. J R Stat Soc A 172:137-159 (prediction interval, Cochrane Handbook 6 §10.10.4.3).
 """
@@ -258,26 +261,74 @@ def between_study_variance(method: str, q, yi, vi, include) -> tuple[np.ndarray,
     return tau2, np.ones(np.shape(tau2), bool)
 
 
-def hksj_se(yi, vi, tau2, estimate, include) -> np.ndarray:
-    """Hartung-Knapp-Sidik-Jonkman standard error (beyond RevMan), used with t(k-1).
+def hksj_scale(q, *, adhoc: bool = False) -> np.ndarray:
+    """The Hartung-Knapp variance factor :math:`q`, floored at 1 by the *ad hoc* correction.
 
-    .. math:: SE_{HK} = \\sqrt{\\frac{\\sum w_i^* (y_i - \\hat\\mu)^2}{(k-1)\\sum w_i^*}}, \\qquad
-              w_i^* = \\frac1{v_i + \\tau^2}
+    .. math:: q = \\frac{Q^*}{k - p}, \\qquad q_{\\text{ad hoc}} = \\max(1, q)
 
-    No truncation at the conventional SE (as in metafor's ``test="knha"``).
+    :math:`Q^*` is the generalised Q, :math:`\\sum w_i^* (y_i - \\hat\\mu)^2` with
+    :math:`w_i^* = 1/(v_i + \\hat\\tau^2)`, and :math:`k - p` its degrees of freedom (k - 1
+    without moderators). The HKSJ variance of the pooled estimate is :math:`q` times the
+    conventional random-effects variance :math:`1/\\sum w_i^*`. When the trials agree more
+    than their variances imply, :math:`q < 1` and the HKSJ standard error is *smaller* than
+    the conventional one; the ad hoc correction (Knapp & Hartung 2003, the "modified
+    Knapp-Hartung" of Röver et al. 2015, the "constrained" convention of Jackson et al. 2017
+    §4.3) never lets it be. This is metafor's ``rma(..., test="adhoc")``: ``s2w[s2w < 1] <- 1``
+    (metafor 3.8-1, ``rma.uni``); ``test="knha"`` has no floor.
+
+    Parameters
+    ----------
+    q : array_like
+        :math:`Q^* / (k - p)`, the generalised Q per degree of freedom.
+    adhoc : bool
+        Floor the factor at 1.
+
+    Returns
+    -------
+    ndarray
+
+    References
+    ----------
+    Knapp G, Hartung J (2003). Improved tests for a random effects meta-regression with a single
+    covariate. Stat Med 22:2693-2710.
+    Röver C, Knapp G, Friede T (2015). Hartung-Knapp-Sidik-Jonkman approach and its modification
+    for random-effects meta-analysis with few studies. BMC Med Res Methodol 15:99.
+    Jackson D, Law M, Rücker G, Schwarzer G (2017). The Hartung-Knapp modification for
+    random-effects meta-analysis: a useful refinement but are there any residual concerns?
+    Stat Med 36:3923-3934.
 
     Examples
     --------
-    >>> # tau2 0, weights 1 and 4 around 0.8: sqrt((0.64 + 4 * 0.04) / (1 * 5))
-    >>> round(float(hksj_se(np.array([0.0, 1.0]), np.array([1.0, 0.25]), np.array(0.0), np.array(0.8),
-    ...                     np.array([True, True]))), 6)
-    0.4
+    >>> hksj_scale([0.74, 2.5]).tolist(), hksj_scale([0.74, 2.5], adhoc=True).tolist()
+    ([0.74, 2.5], [1.0, 2.5])
+    """
+    q = np.asarray(q, dtype=float)
+    return np.maximum(q, 1.0) if adhoc else q
+
+
+def hksj_se(yi, vi, tau2, estimate, include, *, adhoc: bool = False) -> np.ndarray:
+    """Hartung-Knapp-Sidik-Jonkman standard error (beyond RevMan), used with t(k-1).
+
+    .. math:: SE_{HK} = \\sqrt{\\frac{q}{\\sum w_i^*}}, \\qquad
+              q = \\frac{\\sum w_i^* (y_i - \\hat\\mu)^2}{k-1}, \\qquad
+              w_i^* = \\frac1{v_i + \\tau^2}
+
+    By default :math:`q` is not truncated (metafor's ``test="knha"``); with ``adhoc=True`` it
+    is :math:`\\max(1, q)` (:func:`hksj_scale`, metafor's ``test="adhoc"``), so the standard
+    error is never below the conventional :math:`1/\\sqrt{\\sum w_i^*}`.
+
+    Examples
+    --------
+    >>> # tau2 0, weights 1 and 4 around 0.8: q = (0.64 + 4 * 0.04) / 1 = 0.8, sqrt(0.8 / 5)
+    >>> args = (np.array([0.0, 1.0]), np.array([1.0, 0.25]), np.array(0.0), np.array(0.8), np.array([True, True]))
+    >>> round(float(hksj_se(*args)), 6), round(float(hksj_se(*args, adhoc=True)), 6)  # ad hoc: sqrt(1 / 5)
+    (0.4, 0.447214)
     """
     w = include / (vi + tau2[..., None])
     df = study_count(include) - 1
     spread = study_sum(w * (yi - estimate[..., None]) ** 2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.sqrt(spread / (df * study_sum(w)))
+        return np.sqrt(hksj_scale(spread / df, adhoc=adhoc) / study_sum(w))
 
 
 def prediction_interval(estimate, se, tau2, k) -> tuple[np.ndarray, np.ndarray]:

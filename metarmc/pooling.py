@@ -28,7 +28,7 @@ from . import heterogeneity as het
 from .distributions import Z_95, normal_p, t_975, t_p
 from .effects import BINARY_EFFECTS, Cells, continuity_corrected, estimable, peto_statistics
 from .heterogeneity import study_sum
-from .schema import BINARY_MEASURES, METHODS, MODELS, TAU2_METHODS
+from .schema import BINARY_MEASURES, HKSJ_OPTIONS, METHODS, MODELS, TAU2_METHODS
 
 
 class Pooled(NamedTuple):
@@ -316,11 +316,12 @@ def peto(cells: Cells, include):
 
 
 def check_options(method, model, tau2_method, hksj, prediction):
-    """ValueError for an unknown method, model or τ² estimator, or a combination RevMan does not allow."""
+    """ValueError for an unknown method, model, τ² estimator or HKSJ option, or a combination RevMan does not allow."""
     for name, value, allowed in (("method", method, METHODS), ("model", model, MODELS),
-                                 ("tau2", tau2_method, TAU2_METHODS)):
+                                 ("tau2", tau2_method, TAU2_METHODS), ("hksj", hksj, HKSJ_OPTIONS)):
         if value not in allowed:
-            raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+            raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed) if name == 'hksj' else allowed)}; "
+                             f"got {value!r}")
     if model == "fixed" and (hksj or prediction):
         raise ValueError("hksj and prediction need model='random'")
     if method == "Peto" and model == "random":
@@ -345,8 +346,12 @@ def pool_binary(events_t, total_t, events_c, total_c, measure="OR", method="MH",
     method : {"MH", "IV", "Peto"}
     model : {"fixed", "random"}
     tau2 : {"DL", "REML", "PM"}
-    hksj, prediction : bool
-        Hartung-Knapp-Sidik-Jonkman test and CI; 95% prediction interval (random effects).
+    hksj : {False, True, "adhoc"}
+        Hartung-Knapp-Sidik-Jonkman test and CI (random effects); ``"adhoc"`` with the ad hoc
+        variance correction, whose SE is never below the conventional one
+        (:func:`metarmc.heterogeneity.hksj_scale`).
+    prediction : bool
+        95% prediction interval (random effects), with the SE of the chosen test.
     include : array_like of bool, shape (..., k), optional
         Studies to pool (e.g. a leave-one-out or cumulative mask); default all.
     correction : {"revman", "all", "tacc"}
@@ -430,7 +435,7 @@ def _finish(estimate, se, weight, yi, vi, q, include, model, tau2_method, hksj, 
     crit, test_se = np.full_like(estimate, Z_95), se
     with np.errstate(divide="ignore", invalid="ignore"):
         if hksj:
-            test_se = het.hksj_se(yi, vi, tau2, estimate, include)
+            test_se = het.hksj_se(yi, vi, tau2, estimate, include, adhoc=hksj == "adhoc")
             crit = t_975(np.maximum(df, 1))
             z = estimate / test_se
             p = np.where(df > 0, t_p(z, np.maximum(df, 1)), np.nan)

@@ -263,6 +263,9 @@ def fit_arrays(yi, vi, X, *, tau2="REML", hksj=False, include=None) -> Regressio
     """
     if tau2 not in TAU2_METHODS:
         raise ValueError(f"tau2 must be one of {', '.join(TAU2_METHODS)}; got {tau2!r}")
+    if hksj not in (False, True):
+        raise ValueError(f"hksj must be True or False here: meta-regression and influence diagnostics do not "
+                         f"implement the ad hoc correction; got {hksj!r}")
     yi, vi, X = (np.asarray(a, dtype=float) for a in (yi, vi, X))
     include = np.ones(yi.shape, bool) if include is None else np.asarray(include, bool)
     yi, vi = masked(yi, include, 0.0), masked(vi, include, 1.0)

@@ -36,14 +36,15 @@ class MetaResult:
     subgroup differences ``subgroup_q``, ``subgroup_df``, ``subgroup_p``. Quantities that are
     not applicable (Q's p value for one study, a prediction interval for k < 3 or when not
     asked for) are NaN. ``converged`` is False when REML's τ² hit its iteration cap (a
-    :class:`~metarmc.heterogeneity.ConvergenceWarning` was issued too).
+    :class:`~metarmc.heterogeneity.ConvergenceWarning` was issued too). ``hksj`` is False,
+    True or ``"adhoc"`` (:data:`metarmc.schema.HKSJ_OPTIONS`).
     """
 
     measure: str
     method: str
     model: str
     tau2_method: str | None
-    hksj: bool
+    hksj: bool | str
     k: int
     estimate: float
     ci_low: float
@@ -87,7 +88,7 @@ class MetaResult:
         method = METHOD_LABELS[self.method]
         model = "Random" if self.model == "random" else "Fixed"
         extra = f", {self.tau2_method}" if self.model == "random" and self.tau2_method != "DL" else ""
-        extra += ", HKSJ" if self.hksj else ""
+        extra += ", HKSJ ad hoc" if self.hksj == "adhoc" else ", HKSJ" if self.hksj else ""
         if self.correction != "revman" and self.method != "Peto":
             extra += f", {CORRECTIONS[self.correction]}"
         return f"{method}, {model}{extra}, 95% CI"

@@ -49,6 +49,9 @@ METHOD_LABELS = {"MH": "M-H", "IV": "IV", "Peto": "Peto"}
 MODELS = ("fixed", "random")
 #: Between-study variance estimators: DerSimonian-Laird (RevMan), REML and Paule-Mandel.
 TAU2_METHODS = ("DL", "REML", "PM")
+#: Hartung-Knapp-Sidik-Jonkman: not used, used (metafor's ``test="knha"``), or with the ad hoc
+#: variance correction that keeps its SE at least the conventional one (``test="adhoc"``).
+HKSJ_OPTIONS = (False, True, "adhoc")
 
 #: Two-sided significance level, matching the 95% intervals everywhere.
 ALPHA = 0.05

@@ -85,7 +85,7 @@ def test_extraction_check_matches_the_reconciliation(review):
     assert checks[("jablonowska1999", "live_birth", "pregnant")]
     # Stephenson's 16/17 vs 15/16 was extractor A's alone; Yamada's came from the single-extractor wave 2.
     assert not checks[("stephenson2010", "live_birth", "clinical_pregnancy")]
-    assert not checks[("yamada2022", "live_birth", "itt")]
+    assert not checks[("yamada2022", "live_birth", "treated")]
     summary = extraction_summary(review).set_index("Outcome")
     # Live birth main rows: 8 studies (11 minus Carp, Jørgensen, Jafarzadeh), all but Yamada confirmed.
     assert summary.loc["Live birth"].tolist() == [8, 7, 1]

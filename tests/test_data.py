@@ -515,10 +515,20 @@ def test_malformed_study_id(copy: Path):
 
 def test_message_says_expected_and_found(copy: Path):
     set_cell(copy, "outcomes.csv", ALPHA_LIVE_BIRTH, "events_t", "45")
-    set_cell(copy, "outcomes.csv", ALPHA_LIVE_BIRTH, "total_t", "42")
     assert [str(problem) for problem in data.validate(copy)] == [
-        "outcomes.csv:4:events_t: events_t must be an integer between 0 and total_t (42); found 45"
+        "outcomes.csv:4:events_t: events_t must be an integer between 0 and total_t (20); found 45"
     ]
+
+
+def test_an_itt_row_must_count_every_randomised_woman(copy: Path):
+    # Alpha 2001 randomised 20 + 20 (studies.csv); an itt row of 18/20 says "all randomised women" falsely
+    set_cell(copy, "outcomes.csv", ALPHA_LIVE_BIRTH, "total_t", "18")
+    assert [str(problem) for problem in data.validate(copy)] == [
+        "outcomes.csv:4:denominator: itt means all randomised women, but the totals 18/20 differ from the randomised "
+        "arms 20/20 of studies.csv (n_randomised_t/n_randomised_c); expected another denominator, e.g. treated: "
+        "randomised women who received the study drug"]
+    set_cell(copy, "outcomes.csv", ALPHA_LIVE_BIRTH, "denominator", "treated")
+    assert data.validate(copy) == []
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from metarmc import (
     control_risk,
@@ -23,6 +24,7 @@ from metarmc import (
     tsa,
 )
 from metarmc.review import findings, information, plan
+from metarmc.review.abstract import compact_sof
 from metarmc.review.information import PLAN_TSA
 from metarmc.review.registry import SUMMARY_ORDER
 
@@ -61,6 +63,22 @@ def test_each_trial_enters_with_its_itt_denominator_where_it_reports_one(review)
         assert (row.denominator == "itt") == has_itt, row.study
 
 
+def test_yamadas_denominator_is_the_treated_women_not_all_randomised(review):
+    # studies.csv: 102 randomised, 53 IVIG and 49 placebo; the counts are out of the trial's "ITT population"
+    # 50 + 49 ("Three women were excluded"): labelled treated, and the plan says so with the exclusions
+    yamada = plan.primary_table(review, "live_birth").set_index("study").loc["Yamada 2022"]
+    assert (yamada["denominator"], yamada["total_t"], yamada["total_c"]) == ("treated", 50, 49)
+    short = plan.fewer_than_randomised(review, plan.primary_table(review, "live_birth"))
+    assert short[["study", "excluded_t", "randomised_t", "excluded_c"]].values.tolist() == [["Yamada 2022", 3, 53, 0]]
+    sentences = plan.denominator_sentences(review, plan.primary_table(review, "live_birth"))
+    assert sentences == ("Not every trial counts all the women it randomised. For Jablonowska 1999 the counts are "
+                         "among women who became pregnant. For Yamada 2022 they are among randomised women who "
+                         "received the study drug: 3 of the 53 women randomised to IVIG and 0 of the 49 randomised "
+                         "to control were excluded.")
+    # a trial counted out of treated women is not a count of pregnancies: live birth stays per 1,000 women
+    assert findings.rate_outcome(review, "live_birth_primary").population == "women"
+
+
 def test_the_primary_result_is_reml_hksj_with_a_prediction_interval(review):
     result = plan.primary_result(review, "live_birth")
     again = meta_binary(plan.primary_table(review, "live_birth"), measure="OR", method="IV", model="random",
@@ -79,6 +97,32 @@ def test_sensitivity_analyses_include_the_papers_method_and_pregnant_denominator
     assert runs.loc["body: with the non-randomised studies", "k"] > runs.loc["plan: primary analysis", "k"]
     pregnant = runs.loc["denominator: pregnant women"]
     assert pregnant["k"] == main.k and pregnant["estimate"] != pytest.approx(main.estimate)
+
+
+def test_the_hksj_choice_has_its_two_sensitivity_analyses_by_hand(review):
+    # Knapp & Hartung's factor q = sum w*(y - mu)^2 / (k - 1), w* = 1/(v + tau2), on the plan's REML fit; the ad hoc
+    # CI is mu +- t(k-1) sqrt(max(1, q) / sum w*), the usual one mu +- 1.96 / sqrt(sum w*), its PI mu +- t(k-2)
+    # sqrt(tau2 + 1/sum w*) (Higgins et al. 2009)
+    result = plan.primary_result(review, "live_birth")
+    yi, vi = result.study_effects()
+    w, mu, k = 1 / (vi + result.tau2), np.log(result.estimate), result.k
+    q = float((w * (yi - mu) ** 2).sum() / (k - 1))
+    assert plan.hksj_factor(review, "live_birth") == pytest.approx(q, rel=1e-12)
+    runs = plan.sensitivity_analyses(review, "live_birth").set_index("scenario")
+    adhoc, usual = runs.loc[plan.ADHOC], runs.loc[plan.CONVENTIONAL]
+    half = stats.t.ppf(0.975, k - 1) * np.sqrt(max(1.0, q) / w.sum())
+    assert (adhoc["ci_low"], adhoc["ci_high"]) == pytest.approx((np.exp(mu - half), np.exp(mu + half)), rel=1e-12)
+    assert usual["ci_high"] == pytest.approx(np.exp(mu + 1.959963984540054 / np.sqrt(w.sum())), rel=1e-12)
+    pi_half = stats.t.ppf(0.975, k - 2) * np.sqrt(result.tau2 + 1 / w.sum())
+    assert (usual["pi_low"], usual["pi_high"]) == pytest.approx((np.exp(mu - pi_half), np.exp(mu + pi_half)),
+                                                                rel=1e-12)
+    # here q < 1: the ad hoc interval is the wider one (and crosses 1, the plan's does not)
+    assert q < 1 and adhoc["ci_low"] < result.ci_low and adhoc["ci_high"] > result.ci_high
+    fit, rating, level = findings.with_usual_prediction_interval(review, "live_birth")
+    assert (fit.pi_low, fit.pi_high) == (usual["pi_low"], usual["pi_high"]) and fit.hksj is False
+    assert f"95% prediction interval {usual['pi_low']:.2f} to {usual['pi_high']:.2f}" in rating.reason
+    # 0.96 to 2.57 crosses 1 while the plan's CI does not: the rule would lower certainty once more, already very low
+    assert (rating.downgrade, level) == (-1, "very low")
 
 
 def test_the_sensitivity_analysis_without_derived_and_lay_counts_drops_the_right_trials(review):
@@ -130,6 +174,20 @@ def test_the_information_size_is_the_tsas_and_gradees(review, sof):
     assert information.planned_information_size(review, "live_birth") == ris
     reason = sof["live_birth"].ratings[3].reason
     assert f"OIS {ris} " in reason and f"{100 * no_live_birth:.1f}%" in reason
+
+
+def test_grades_information_size_is_the_tsa_pages_with_the_same_assumptions(review, sof):
+    # book/15 glues plan_tsa(review, "live_birth").ris as the required information size; GRADE's imprecision
+    # names the same number, from the same function, control risk (the trials' own no live birth), RRR, α, power
+    primary = information.plan_tsa(review, "live_birth")
+    grid = information.tsa_grid(review, "live_birth").set_index(["control_risk_basis", "rrr", "model"])
+    row = grid.loc[("the trials' own", PLAN_TSA["rrr"], "random")]
+    assert row["ris"] == primary.ris == information.planned_information_size(review, "live_birth")
+    assert (primary.p_control, primary.rrr, primary.alpha, primary.power) == (
+        row["p_control"], PLAN_TSA["rrr"], PLAN_TSA["alpha"], PLAN_TSA["power"])
+    reason = sof["live_birth"].ratings[3].reason
+    assert f"OIS {primary.ris} (control risk of no live birth {100 * primary.p_control:.1f}%, RRR 20%, α 0.05, " \
+           "power 0.80; the trial sequential analysis's required information size)" in reason
 
 
 def test_the_tsa_grid_covers_the_assumptions_and_its_verdict_follows_it(review):
@@ -201,6 +259,18 @@ def test_miscarriage_is_counted_among_the_same_women_as_live_birth(review, sof):
     assert sof["miscarriage"].population == "pregnant women"
 
 
+def test_the_sof_counts_miscarriage_per_1000_pregnant_women(sof):
+    # the miscarriage rows count pregnancies (Coulam 29/32, Stephenson 23/24, Yamada's treated women, all pregnant)
+    shown = grade_table(sof).set_index("Outcome")
+    row = sof["miscarriage"]
+    assert shown.loc["Miscarriage", "Risk difference with IVIG"] == row.absolute_text(population=True)
+    assert "per 1,000 pregnant women" in shown.loc["Miscarriage", "Risk difference with IVIG"]
+    assert shown.loc["Miscarriage", "Risk with control"].endswith("per 1,000 pregnant women")
+    assert "per 1,000 women (" in shown.loc["Live birth", "Risk difference with IVIG"]
+    compact = compact_sof(sof).set_index("Outcome")
+    assert compact.loc["Miscarriage", "Difference with IVIG"] == shown.loc["Miscarriage", "Risk difference with IVIG"]
+
+
 def test_miscarriage_is_the_complement_of_live_birth_in_the_trials_where_it_adds_up(review):
     # without Yamada 2022's miscarriage row the two remaining trials are exact complements
     outcomes = review.outcomes
@@ -241,6 +311,17 @@ def test_harms_are_rated_from_the_printed_result_with_the_structural_zero(review
     assert findings.no_infusion_controls(review) == ["Jafarzadeh 2018", "Peero 2024"]
     assert "Controls of Jafarzadeh 2018, Peero 2024 received no infusion" in row.comment
     assert "structural zero" in row.comment
+
+
+def test_the_harms_row_says_it_grades_the_printed_result_and_why_in_words(sof):
+    row = sof["adverse_reaction"]
+    shown = grade_table(sof).set_index("Outcome").loc[row.title]
+    assert row.note == findings.PRINTED_ONLY and shown["Comments"].startswith("As printed by the paper")
+    assert row.start == "low" and "cannot be shown to be randomised evidence" in row.start_reason
+    assert row.certainty == "very low" and shown["Certainty"].startswith("⊕◯◯◯ Very low (")
+    lowered = [r for r in row.ratings if r.downgrade]
+    assert [r.domain for r in lowered] == ["risk_of_bias", "inconsistency", "imprecision"]
+    assert all(r.footnote and not any(ch.isdigit() for ch in r.footnote) for r in lowered)  # words, not numbers
 
 
 def test_every_safety_signal_is_collected_with_its_source(review, sof):

@@ -16,6 +16,7 @@ import pytest
 
 from metarmc import control_risk, corresponding_risk, grade
 from metarmc.grade import (
+    MISSING_SHARE,
     rate_imprecision,
     rate_inconsistency,
     rate_indirectness,
@@ -238,9 +239,22 @@ def test_publication_bias_missing_evidence_rule():
     assert rate_publication_bias(7, missing_share=19.9).downgrade == 0
     missing = rate_publication_bias(7, missing_share=20.0, missing_studies="Carp 2001")
     assert missing.downgrade == -1 and "20.0% of the participants" in missing.reason and "(Carp 2001)" in missing.reason
-    assert missing.footnote == "Trials that may answer the question have no usable data for it."
+    assert missing.footnote == ("Trials that may answer the question but have no usable data for it hold 20% or more "
+                                "of the participants of such trials (this review's rule for missing evidence).")
     with pytest.raises(ValueError, match="missing_share must be a percentage"):
         rate_publication_bias(7, missing_share=120.0)
+
+
+def test_publication_bias_missing_evidence_threshold_is_a_parameter_named_in_the_footnote():
+    # the same 31% missing: lowered at the default 20%, not at a 35% threshold; the footnote names the threshold used
+    assert MISSING_SHARE == 20.0
+    default, strict = rate_publication_bias(7, missing_share=31.1), rate_publication_bias(7, missing_share=31.1,
+                                                                                          missing_threshold=35.0)
+    assert (default.downgrade, strict.downgrade) == (-1, 0) and strict.footnote == ""
+    lenient = rate_publication_bias(7, missing_share=31.1, missing_threshold=30.0)
+    assert "hold 30% or more" in lenient.footnote and "at least 30% of the participants missing" in lenient.reason
+    with pytest.raises(ValueError, match="missing_threshold must be a percentage"):
+        rate_publication_bias(7, missing_share=10.0, missing_threshold=-5.0)
 
 
 # --- certainty --------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from metarmc import meta_binary, meta_continuous
+from metarmc import meta_binary, meta_continuous, meta_regression
 
 BINARY = pd.DataFrame({"study": ["A", "B"], "events_t": [3, 5], "total_t": [10, 12],
                        "events_c": [2, 4], "total_c": [11, 12]})
@@ -71,6 +71,7 @@ def test_no_estimable_study_is_rejected():
     (dict(model="mixed"), "model must be one of fixed, random; got 'mixed'"),
     (dict(model="random", tau2="SJ"), "tau2 must be one of DL, REML, PM; got 'SJ'"),
     (dict(hksj=True), "hksj and prediction need model='random'"),
+    (dict(model="random", hksj="knha"), "hksj must be one of False, True, 'adhoc'; got 'knha'"),
     (dict(method="Peto", measure="RR"), "Peto's method pools odds ratios only"),
     (dict(method="Peto", model="random"), "Peto's method is fixed-effect only"),
 ])
@@ -82,6 +83,12 @@ def test_unknown_or_inconsistent_options_are_rejected(options, message):
 def test_unknown_continuous_measure_is_rejected():
     with pytest.raises(ValueError, match="measure must be one of MD, SMD; got 'OR'"):
         meta_continuous(CONTINUOUS, measure="OR")
+
+
+def test_meta_regression_refuses_the_adhoc_correction_it_does_not_implement():
+    data = pd.DataFrame({"yi": [0.1, 0.4, 0.2], "vi": [0.04, 0.05, 0.03], "dose": [1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match="do not implement the ad hoc correction; got 'adhoc'"):
+        meta_regression(data, ["dose"], hksj="adhoc")
 
 
 def test_hksj_needs_two_studies():

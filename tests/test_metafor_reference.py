@@ -136,6 +136,17 @@ def test_smd_matches_revman_approximate_correction_and_metafor_closely():
     np.testing.assert_allclose(g, case["expected"]["yi"], rtol=1e-4)
 
 
+def test_the_adhoc_correction_binds_only_where_q_is_below_one():
+    # metafor's pinned values: on the homogeneous data (q < 1) test="adhoc" widens the HKSJ se to the
+    # conventional one; on dat.bcg (q > 1) our adhoc fit equals our knha fit exactly
+    knha, adhoc = CASES["homog_OR_IV_random_REML_hksj_pred"], CASES["homog_OR_IV_random_REML_adhoc_pred"]
+    assert knha["expected"]["se"] < adhoc["expected"]["se"]
+    assert run(adhoc).se == pytest.approx(adhoc["expected"]["se"], rel=RTOL)
+    bcg = CASES["bcg_OR_IV_random_REML_adhoc"]
+    as_knha = {**bcg, "options": {**bcg["options"], "hksj": True}}
+    assert run(as_knha).se == run(bcg).se and run(bcg).label.endswith("HKSJ ad hoc, 95% CI")
+
+
 def test_reference_file_records_its_provenance():
     assert REFERENCE["metafor_version"] and REFERENCE["r_version"]
     assert all(case["call"].startswith("library(metafor)") for case in REFERENCE["cases"])

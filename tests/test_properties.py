@@ -14,11 +14,13 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from metarmc import meta_binary, meta_continuous, pool_binary
+from metarmc.heterogeneity import hksj_se
 
 OPTIONS = [dict(measure=m, method="MH") for m in ("OR", "RR", "RD")] + [
     dict(measure="OR", method="IV"), dict(measure="OR", method="Peto"),
     dict(measure="OR", model="random"), dict(measure="RR", model="random", tau2="REML"),
     dict(measure="OR", method="IV", model="random", tau2="PM", hksj=True),
+    dict(measure="OR", method="IV", model="random", tau2="REML", hksj="adhoc"),
 ]
 RATIO = {"OR", "RR"}
 
@@ -112,3 +114,16 @@ def test_mean_difference_negates_when_arms_swap(k, data):
         b = meta_continuous(swapped, measure=measure, model="random")
         assert b.estimate == pytest.approx(-a.estimate, rel=1e-9, abs=1e-9)
         assert a.ci_low <= a.estimate <= a.ci_high
+
+
+@given(k=st.integers(2, 8), data=st.data())
+def test_the_adhoc_hksj_se_is_the_larger_of_the_hksj_and_the_conventional_se(k, data):
+    # Knapp & Hartung's ad hoc correction floors q at 1: SE = max(SE_HKSJ, 1/sqrt(sum w*)), exactly
+    yi = np.array(data.draw(st.lists(st.floats(-3, 3), min_size=k, max_size=k)))
+    vi = np.array(data.draw(st.lists(st.floats(0.01, 2), min_size=k, max_size=k)))
+    tau2 = np.array(data.draw(st.floats(0, 1)))
+    include = np.ones(k, bool)
+    w = 1 / (vi + tau2)
+    mu = np.array((w * yi).sum() / w.sum())
+    adhoc, knha = hksj_se(yi, vi, tau2, mu, include, adhoc=True), hksj_se(yi, vi, tau2, mu, include)
+    assert float(adhoc) == pytest.approx(max(float(knha), 1 / np.sqrt(w.sum())), rel=1e-12)

@@ -69,12 +69,12 @@ def bottom_line(sof: SummaryOfFindings, safety: str = "") -> BottomLine:
 def compact_sof(sof: SummaryOfFindings) -> pd.DataFrame:
     """The summary of findings in four columns, for a phone-width first screen.
 
-    ``Outcome``, the absolute effect (difference per 1,000 with its CI), the relative effect
+    ``Outcome``, the absolute effect (difference per 1,000 women, or pregnant women, with its CI), the relative effect
     (a result only the paper printed is marked as such) and the certainty without footnotes.
     """
     return pd.DataFrame({
         "Outcome": [row.title for row in sof.findings],
-        f"Difference with {INTERVENTION}": [row.absolute_effect or "not estimable"
+        f"Difference with {INTERVENTION}": [row.absolute_text(population=True) or "not estimable"
                                            for row in sof.findings],
         "Relative effect (95% CI)": [row.relative_effect + (", as printed by the paper" if row.note == PRINTED_ONLY
                                                             else "") for row in sof.findings],

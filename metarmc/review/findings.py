@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..api import meta_binary
 from ..bias import egger_test
 from ..data import source_words
 from ..formatting import effect, studies_text
@@ -43,6 +44,7 @@ from ..grade import (
     starting_level,
 )
 from ..measures import control_risk
+from ..results import MetaResult
 from ..schema import participants
 from .information import PLAN_TSA, planned_information_size, undesirable_control_risk
 from .paper import reproduce
@@ -50,6 +52,8 @@ from .plan import PLAN, assumed_risks, primary_result, primary_table
 from .registry import CONTROL, INTERVENTION, SUMMARY_ORDER
 from .registry import outcome as registry_outcome
 
+#: Denominators that count pregnancies: absolute effects are then per 1,000 pregnant women.
+PREGNANCIES = ("pregnant", "clinical_pregnancy")
 #: Indirectness: each ground, the study column it reads and the values that make a study indirect.
 INDIRECT = {"population RIF": ("rm_type", ("RIF",)), "no placebo control": ("placebo_controlled", ("no",))}
 #: A study "may meet" the plan's criteria when none of its design columns says it does not.
@@ -78,7 +82,7 @@ def rate_outcome(review, outcome: str) -> OutcomeFindings:
         return rate_printed_only(review, outcome)
     result = primary_result(review, outcome)
     same_as, shared = complement_of(review, outcome), complement_clause(review, outcome)
-    population = "pregnant women" if (table["denominator"] != "itt").all() else "women"
+    population = "pregnant women" if table["denominator"].isin(PREGNANCIES).all() else "women"
     if same_as:
         common["comment"] = (f"The same women and pregnancies as {registry_outcome(same_as).title.lower()} "
                              f"(every loss is a pregnancy without a live birth): not separate evidence. "
@@ -129,6 +133,29 @@ def summary_of_findings(review, outcomes=SUMMARY_ORDER) -> SummaryOfFindings:
     """
     return SummaryOfFindings(tuple(rate_outcome(review, name) for name in outcomes), intervention=INTERVENTION,
                              comparator=CONTROL.lower(), comment_title="Comments")
+
+
+def with_usual_prediction_interval(review, outcome: str) -> tuple[MetaResult, Rating, str]:
+    """The inconsistency rating and certainty of ``outcome`` had the plan used the usual prediction interval.
+
+    The plan's prediction interval takes the variance of the pooled estimate from the
+    Hartung-Knapp-Sidik-Jonkman fit; the usual one (Higgins et al. 2009; Riley et al. 2011) from
+    the same REML fit with the conventional standard error (:data:`~metarmc.review.plan.CONVENTIONAL`).
+    The rating applies :func:`~metarmc.grade.rate_inconsistency` to the usual prediction interval
+    and the plan's CI; the certainty is the row's with that rating in place of its own.
+
+    Returns
+    -------
+    (MetaResult, Rating, str)
+        The REML fit without HKSJ, its inconsistency rating, and the certainty with it.
+    """
+    row = rate_outcome(review, outcome)
+    plan_fit = primary_result(review, outcome)
+    usual = meta_binary(primary_table(review, outcome), **{**PLAN.options, "hksj": False})
+    rating = rate_inconsistency(plan_fit.i2, (row.ci_low, row.ci_high), (usual.pi_low, usual.pi_high), usual.k,
+                                model="random effects (REML), usual standard error")
+    downgrades = [rating.downgrade if r.domain == rating.domain else r.downgrade for r in row.ratings]
+    return usual, rating, certainty(row.start, downgrades)
 
 
 #: The columns of :func:`complement_table`.

@@ -19,9 +19,10 @@ from .assumptions import EGERUP_2015
 from .plan import primary_table
 from .registry import OUTCOMES
 
-#: The plan's assumptions: a 20% relative risk reduction of the undesirable event (Egerup et al.'s
-#: choice), two-sided α 5%, power 80%; the control risk is the plan's trials' own.
-PLAN_TSA = dict(rrr=0.20, alpha=0.05, power=0.80)
+#: The plan's assumptions: Egerup et al.'s effect worth detecting for the same outcome (a 20% relative risk
+#: reduction of no live birth), two-sided α 5% and power 80%, so that the two analyses can be set side by
+#: side; the control risk is the plan's trials' own (:func:`undesirable_control_risk`), not Egerup's 43%.
+PLAN_TSA = {name: EGERUP_2015[name] for name in ("rrr", "alpha", "power")}
 #: The columns of :func:`tsa_grid`.
 GRID_COLUMNS = ("control_risk_basis", "p_control", "rrr", "model", "d2", "ris", "n", "information_fraction",
                 "z", "boundary", "benefit_crossed_at", "firm")

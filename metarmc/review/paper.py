@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..api import meta_binary, meta_continuous
 from ..audit import I2Rule
-from ..data import STATUS_REASONS
+from ..data import STATUS_REASONS, not_all_randomised
 from ..formatting import ci_range, interval, number, p_printed
 from ..results import MetaResult
 from ..schema import METHOD_LABELS, SIZE_COLUMNS
@@ -163,10 +163,11 @@ def differences(rep: Reproduction, studies: pd.DataFrame) -> list[str]:
             reasons.append(f"For {names} {STATUS_REASONS['not_applicable']}, "
                            "though the paper may have pooled it.")
     if len(rep.table):
-        not_itt = rep.table.loc[rep.table["denominator"] != "itt", "study"]
-        if len(not_itt):
-            reasons.append(f"For {', '.join(not_itt)} the counts are out of women who became pregnant, "
-                           "not all women randomised (the paper does not say which it used).")
+        not_itt = not_all_randomised(rep.table)
+        if not_itt:
+            counted = "; for ".join(f"{studies} {'the counts are ' if not i else ''}out of {words}"
+                                    for i, (studies, words) in enumerate(not_itt))
+            reasons.append(f"For {counted}: not all women randomised (the paper does not say which it used).")
         derived = rep.table.loc[rep.table["derivation"] != "reported", "study"]
         if len(derived):
             reasons.append(f"For {', '.join(derived)} the counts are derived (from percentages or other "

@@ -10,12 +10,16 @@ the conclusion and the front page) reads :data:`PLAN` through the functions belo
   the trials in a primary result; a study's own adjusted estimate may enter a generic
   inverse-variance sensitivity analysis.
 - **Denominator**: all randomised women (intention to treat) where a trial reports them
-  (:attr:`AnalysisPlan.denominators`, in order of preference). Where IVIG started before
-  conception, counting only the women who became pregnant conditions on something that
+  (:attr:`AnalysisPlan.denominators`, in order of preference), else the randomised women who
+  received the study drug (a trial's own "ITT population" after exclusions). Where IVIG started
+  before conception, counting only the women who became pregnant conditions on something that
   happened after randomisation; those denominators are a sensitivity analysis.
 - **Model**: random effects with the REML estimate of τ², the Hartung-Knapp-Sidik-Jonkman CI
-  and a 95% prediction interval; the Mantel-Haenszel fixed-effect analysis (RevMan's default)
-  is a sensitivity analysis.
+  and a 95% prediction interval (:math:`\\hat\\mu \\pm t_{k-2}\\sqrt{\\hat\\tau^2 + SE_{HK}^2}`, with the
+  HKSJ standard error: metafor's ``predict(..., pi.type="riley")`` on a ``test="knha"`` fit).
+  Sensitivity analyses: the HKSJ CI with the ad hoc variance correction
+  (:func:`metarmc.heterogeneity.hksj_scale`), the conventional random-effects CI and prediction
+  interval (Higgins et al. 2009), and the Mantel-Haenszel fixed-effect analysis (RevMan's default).
 
 Examples
 --------
@@ -35,12 +39,12 @@ import pandas as pd
 
 from ..api import meta_binary, meta_generic
 from ..cumulative import cumulative_meta_analysis
-from ..data import DERIVATIONS, RM_TYPES, provenance_flags
+from ..data import DERIVATIONS, RM_TYPES, not_all_randomised, provenance_flags
 from ..distributions import Z_95
 from ..results import MetaResult
 from ..schema import METHOD_LABELS
 from ..sensitivity import Scenario, scenarios
-from .registry import OUTCOMES
+from .registry import INTERVENTION, OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -114,20 +118,28 @@ DESIGN_WORDS = {"randomised": "randomised", "placebo_controlled": "placebo-contr
 PLAN = AnalysisPlan(
     body={"randomised": ("yes",), "placebo_controlled": ("yes",),
           "rm_type": tuple(t for t in RM_TYPES if t != "RIF")},
-    denominators=("itt", "pregnant", "clinical_pregnancy", "per_protocol", "liveborn"),
+    denominators=("itt", "treated", "pregnant", "clinical_pregnancy", "per_protocol", "liveborn"),
     options=dict(measure="OR", method="IV", model="random", tau2="REML", hksj=True, prediction=True),
     fixed_effect=dict(measure="OR", method="MH", model="fixed"),
     rationale=(
         ("Only randomised, placebo-controlled trials in recurrent miscarriage answer the question without "
          "confounding; non-randomised studies are a separate body of evidence, never pooled with them in a "
          "primary result.", ("cochrane2023ch24",)),
-        ("All randomised women are the denominator where a trial reports them (intention to treat): counting "
-         "only women who became pregnant conditions on an event after randomisation when IVIG started before "
-         "conception.", ("cochrane2023ch10",)),
+        ("All randomised women are the denominator where a trial reports them (intention to treat), else the "
+         "randomised women who received the study drug: counting only women who became pregnant conditions on an "
+         "event after randomisation when IVIG started before conception.", ("cochrane2023ch10",)),
         ("Random effects, because the trials differ in dose, timing and population; REML for the between-trial "
          "variance, which performs better than DerSimonian-Laird.", ("langan2019",)),
         ("The Hartung-Knapp-Sidik-Jonkman confidence interval, because with few trials the usual interval is too "
          "narrow, and a prediction interval for the effect in a new setting.", ("inthout2014", "cochrane2023ch10")),
+        ("When the trials agree more closely than their own variances imply, the Hartung-Knapp-Sidik-Jonkman "
+         "standard error is smaller than the usual one. Two sensitivity analyses show what the choice does: the "
+         "ad hoc correction, which never lets it be smaller (recommended when there are few trials of different "
+         "sizes), and the usual random-effects analysis.", ("knapp2003improved", "roever2015", "jackson2017")),
+        ("The prediction interval adds the between-trial variance to the variance of the pooled estimate, with a "
+         "t distribution on k − 2 degrees of freedom; it uses the Hartung-Knapp-Sidik-Jonkman standard error. "
+         "The usual form, with the conventional standard error, is a sensitivity analysis.",
+         ("higgins2009re", "riley2011interpretation")),
         ("The Mantel-Haenszel fixed-effect analysis, RevMan's default and the paper's, as a sensitivity "
          "analysis.", ("deeks2010revman",)),
     ),
@@ -197,11 +209,13 @@ def plan_cumulative(review, outcome: str, plan: AnalysisPlan = PLAN, *, order_by
 def sensitivity_analyses(review, outcome: str, plan: AnalysisPlan = PLAN) -> pd.DataFrame:
     """The plan's sensitivity analyses of ``outcome``, one tidy row each (:func:`metarmc.scenarios`).
 
-    1. the primary analysis; 2. Mantel-Haenszel fixed effect; 3. DerSimonian-Laird random effects
-    without HKSJ (RevMan's random effects); 4. pregnant women as the denominator where a trial
-    reports them; 5. without derived and lay-source counts (:func:`direct_counts`); 6. adding the
-    non-randomised studies, as the paper did (a different body of evidence: not an answer to the
-    plan's question). The generic
+    1. the primary analysis; 2. HKSJ with the ad hoc variance correction (``hksj="adhoc"``, its
+    SE never below the conventional one); 3. the same REML fit without HKSJ (the conventional
+    z-based CI and the prediction interval of Higgins et al. 2009); 4. Mantel-Haenszel fixed
+    effect; 5. DerSimonian-Laird random effects without HKSJ (RevMan's random effects); 6.
+    pregnant women as the denominator where a trial reports them; 7. without derived and
+    lay-source counts (:func:`direct_counts`); 8. adding the non-randomised studies, as the paper
+    did (a different body of evidence: not an answer to the plan's question). The generic
     inverse-variance analysis with the studies' own adjusted estimates is
     :func:`with_adjusted_estimates`.
     """
@@ -210,6 +224,11 @@ def sensitivity_analyses(review, outcome: str, plan: AnalysisPlan = PLAN) -> pd.
                                      ("pregnant", *plan.denominators))
     everything = pd.concat([main, other_body_table(review, outcome, plan)], ignore_index=True)
     specs = [Scenario("plan: primary analysis", plan.options, description="REML random effects, HKSJ CI"),
+             Scenario(ADHOC, {**plan.options, "hksj": "adhoc"},
+                      description="the HKSJ standard error never smaller than the usual one (ad hoc correction)"),
+             Scenario(CONVENTIONAL, {**plan.options, "hksj": False},
+                      description="REML random effects with the usual standard error: normal-based CI, prediction "
+                                  "interval as Higgins et al."),
              Scenario("model: M-H fixed effect", plan.fixed_effect, description="RevMan's default, as the paper"),
              Scenario("model: DerSimonian-Laird random effects", {**plan.options, "tau2": "DL", "hksj": False},
                       description="RevMan's random effects (no HKSJ)"),
@@ -221,6 +240,23 @@ def sensitivity_analyses(review, outcome: str, plan: AnalysisPlan = PLAN) -> pd.
              Scenario("body: with the non-randomised studies", plan.options, table=everything,
                       description="as the paper pooled them; a different body of evidence")]
     return scenarios(main, [spec for spec in specs if len(spec.kept(main))])
+
+
+#: The names of the two sensitivity analyses of the HKSJ choice in :func:`sensitivity_analyses`.
+ADHOC, CONVENTIONAL = "model: HKSJ with the ad hoc correction", "model: REML without HKSJ"
+
+
+def hksj_factor(review, outcome: str, plan: AnalysisPlan = PLAN) -> float:
+    """The Hartung-Knapp factor :math:`q` of the primary analysis of ``outcome``.
+
+    :math:`q = SE_{HK}^2 / SE^2`: the HKSJ variance of the pooled estimate over the conventional
+    one, from the same REML fit (:func:`metarmc.heterogeneity.hksj_scale`). Below 1 when the
+    trials agree more closely than their variances imply; there the HKSJ standard error is the
+    smaller and the ad hoc correction replaces it by the conventional one.
+    """
+    table = primary_table(review, outcome, plan)
+    usual = meta_binary(table, **{**plan.options, "hksj": False})
+    return float((meta_binary(table, **plan.options).se / usual.se) ** 2)
 
 
 def direct_counts(table: pd.DataFrame) -> pd.DataFrame:
@@ -261,6 +297,52 @@ def with_adjusted_estimates(review, outcome: str, plan: AnalysisPlan = PLAN) -> 
     ], ignore_index=True)
     options = {name: value for name, value in plan.options.items() if name != "method"}
     return meta_generic(rows, **options)
+
+
+def fewer_than_randomised(review, table: pd.DataFrame) -> pd.DataFrame:
+    """The trials of a study table counted out of fewer women than they randomised (where studies.csv says how many).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``study``, ``denominator``, ``randomised_t``, ``excluded_t``, ``randomised_c``,
+        ``excluded_c``: one row per trial whose arm totals are below its randomised arms.
+    """
+    studies = review.studies.set_index("study_id")[["n_randomised_t", "n_randomised_c"]]
+    rows = table.join(studies, on="study_id").dropna(subset=["n_randomised_t", "n_randomised_c"])
+    rows = rows.assign(randomised_t=rows["n_randomised_t"].astype(int), randomised_c=rows["n_randomised_c"].astype(int),
+                       excluded_t=(rows["n_randomised_t"] - rows["total_t"]).astype(int),
+                       excluded_c=(rows["n_randomised_c"] - rows["total_c"]).astype(int))
+    rows = rows[(rows["excluded_t"] > 0) | (rows["excluded_c"] > 0)]
+    return rows[["study", "denominator", "randomised_t", "excluded_t", "randomised_c", "excluded_c"]].reset_index(
+        drop=True)
+
+
+def denominator_sentences(review, table: pd.DataFrame) -> str:
+    """Which trials of a study table are not counted out of all the women they randomised, in sentences.
+
+    One sentence per denominator (:func:`metarmc.data.not_all_randomised`); for randomised women
+    who received the study drug, how many of each arm were excluded (:func:`fewer_than_randomised`).
+    Empty when every trial counts all randomised women.
+
+    Example: ``"Not every trial counts all the women it randomised. For Jablonowska 1999 the counts
+    are among women who became pregnant. For Yamada 2022 they are among randomised women who
+    received the study drug: 3 of the 53 women randomised to IVIG and 0 of the 49 randomised to
+    control were excluded."``
+    """
+    groups = not_all_randomised(table)
+    if not groups:
+        return ""
+    short = fewer_than_randomised(review, table).set_index("study")
+    sentences = ["Not every trial counts all the women it randomised."]
+    for i, (studies, words) in enumerate(groups):
+        sentence = f"For {studies} {'the counts' if not i else 'they'} are among {words}"
+        for study in (s for s in studies.split(", ") if s in short.index and short.loc[s, "denominator"] == "treated"):
+            arms = short.loc[study]
+            sentence += (f": {arms['excluded_t']} of the {arms['randomised_t']} women randomised to {INTERVENTION} and "
+                         f"{arms['excluded_c']} of the {arms['randomised_c']} randomised to control were excluded")
+        sentences.append(sentence + ".")
+    return " ".join(sentences)
 
 
 def assumed_risks(table: pd.DataFrame) -> dict[str, float]:

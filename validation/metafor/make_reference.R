@@ -104,8 +104,9 @@ tpl_iv <- function(kind, measure, method, hksj = FALSE, prediction = FALSE) {
   ## Iterative estimators converged to 1e-12 instead of metafor's default threshold (1e-5), so the
   ## reference values are exact to the tolerance the Python tests use.
   tight <- if (method %in% c("REML", "PM")) ", control = list(threshold = 1e-12, maxiter = 10000, tol = 1e-12)" else ""
-  fit <- sprintf('res <- rma(yi, vi, data = es, method = "%s"%s%s)', method,
-                 if (hksj) ', test = "knha"' else "", tight)
+  ## hksj: FALSE, TRUE (test = "knha", untruncated) or "adhoc" (test = "adhoc": s2w floored at 1)
+  test <- if (identical(hksj, "adhoc")) ', test = "adhoc"' else if (isTRUE(hksj)) ', test = "knha"' else ""
+  fit <- sprintf('res <- rma(yi, vi, data = es, method = "%s"%s%s)', method, test, tight)
   lines <- c(es, fit, STD_OUT,
              "Q <- res$QE; Qdf <- res$k - 1; Qp <- res$QEp",
              "I2 <- if (Qdf > 0 && Q > 0) max(0, (Q - Qdf)/Q) * 100 else NA",
@@ -178,7 +179,7 @@ make_template <- function(kind, o) {
     tpl_peto()
   } else {
     meth <- if (o$model == "fixed") "FE" else o$tau2
-    tpl_iv(kind, o$measure, meth, hksj = isTRUE(o$hksj), prediction = isTRUE(o$prediction))
+    tpl_iv(kind, o$measure, meth, hksj = o$hksj, prediction = isTRUE(o$prediction))
   }
 }
 
@@ -203,7 +204,7 @@ add_case <- function(id, dataset, kind, input, o, subgroup = NULL, leave1out = F
       se = get0n("se_gr", env), ci_low = get0n("ci_lb_gr", env),
       ci_high = get0n("ci_ub_gr", env), z = get0n("z_gr", env), p = get0n("p_gr", env))
   }
-  if (isTRUE(o$hksj)) expected$t_df <- as.numeric(env$res$k - 1)
+  if (!isFALSE(o$hksj)) expected$t_df <- as.numeric(env$res$k - 1)
 
   if (leave1out) {
     l1o <- suppressWarnings(leave1out(env$res))
@@ -444,6 +445,24 @@ add_case("livebirth_trials_OR_IV_random_REML_hksj_pred", DS_LBT, "binary", lb_tr
          opts("OR", "IV", "random", "REML", hksj = TRUE, prediction = TRUE))
 
 ## ---------------------------------------------------------------------------
+## HKSJ with the ad hoc variance correction (test = "adhoc"; Knapp & Hartung 2003,
+## Jackson et al. 2017 section 4.3): the HKSJ factor q = Q*/(k - 1) is floored at 1, so the
+## se is never below the conventional random-effects se.  On the homogeneous data q < 1 and
+## the floor binds (the "knha" case beside it shows the difference); on dat.bcg q > 1 and
+## "adhoc" equals "knha".  Appended after the other cases so that the file only grows.
+## ---------------------------------------------------------------------------
+add_case("homog_OR_IV_random_REML_hksj_pred", DS_HOM, "binary", hom_bin,
+         opts("OR", "IV", "random", "REML", hksj = TRUE, prediction = TRUE),
+         note = "test = \"knha\" where q = Q*/(k - 1) < 1: the HKSJ se is below the conventional one.")
+add_case("homog_OR_IV_random_REML_adhoc_pred", DS_HOM, "binary", hom_bin,
+         opts("OR", "IV", "random", "REML", hksj = "adhoc", prediction = TRUE),
+         note = paste("test = \"adhoc\": q = Q*/(k - 1) < 1 is floored at 1, so se is the conventional",
+                      "random-effects se; the prediction interval uses that se (t with k - 2 df)."))
+add_case("bcg_OR_IV_random_REML_adhoc", DS_BCG, "binary", bcg_in,
+         opts("OR", "IV", "random", "REML", hksj = "adhoc"),
+         note = "test = \"adhoc\" where q = Q*/(k - 1) > 1: the same as test = \"knha\".")
+
+## ---------------------------------------------------------------------------
 ## self-checks of the conventions (stop on failure, recorded in the JSON)
 ## ---------------------------------------------------------------------------
 checks <- list()
@@ -537,6 +556,29 @@ local({
 ## 9. weights sum to 100
 for (cs in CASES) if (!is.null(cs$expected$weight))
   chk(paste(cs$id, "weights sum to 100"), sum(cs$expected$weight, na.rm = TRUE), 100, 1e-9)
+
+## 10. the ad hoc correction: se^2 = max(1, q) / sum(w*), q = Q*/(k - 1) around the RE estimate; the
+##     prediction interval of an adhoc fit is predict(pi.type = "riley") too
+local({
+  for (id in c("homog_OR_IV_random_REML_adhoc_pred", "bcg_OR_IV_random_REML_adhoc")) {
+    e <- find_case(id)$expected
+    ws <- 1 / (e$vi + e$tau2); mu <- log(e$estimate)
+    q <- sum(ws * (e$yi - mu)^2) / (length(e$yi) - 1)
+    chk(paste(id, "se = sqrt(max(1, q) / sum(w*))"), e$se, sqrt(max(1, q) / sum(ws)))
+    chk(paste(id, "ci uses qt(0.975, k-1)"), log(e$ci_low), mu - qt(0.975, length(e$yi) - 1) * e$se)
+  }
+  knha <- find_case("homog_OR_IV_random_REML_hksj_pred")$expected
+  adhoc <- find_case("homog_OR_IV_random_REML_adhoc_pred")$expected
+  if (!(knha$se < adhoc$se)) stop("check failed: on the homogeneous data the knha se should be below the adhoc se")
+  chk("homog adhoc se = conventional se sqrt(1/sum(w*))", adhoc$se, sqrt(1 / sum(1 / (adhoc$vi + adhoc$tau2))))
+  for (id in c("homog_OR_IV_random_REML_hksj_pred", "homog_OR_IV_random_REML_adhoc_pred")) {
+    cs <- find_case(id)
+    env <- run_code(sub("^[^\n]*\n", "", cs$call), cs$input)
+    pr <- predict(env$res, pi.type = "riley")
+    chk(paste(id, "PI = predict(pi.type = 'riley')"), c(cs$expected$pi_low, cs$expected$pi_high),
+        exp(c(pr$pi.lb, pr$pi.ub)))
+  }
+})
 
 ## ---------------------------------------------------------------------------
 out <- list(
