@@ -80,6 +80,16 @@ def test_site_renders_in_browser(site, browser):
     assert all(shot.read_bytes().startswith(b"\x89PNG") for shot in shots)
 
 
+@pytest.mark.book
+def test_every_figure_has_a_working_svg_download(site):
+    """Each figure a chapter shows links its SVG copy (tools/sphinx_figure_svg.py), a well-formed SVG file."""
+    figures = [img for page in site_check.site_pages(site) for img in site_check.parse(page).select(
+        site_check.FIGURE_IMAGES)]
+    assert len(figures) >= 30, f"only {len(figures)} figures found: has the page layout changed?"
+    problems = site_check.check_svg_downloads(site)
+    assert not problems, listing(problems)
+
+
 # Reader-text problems tolerated for a while (e.g. while a page is being rewritten): each entry is
 # one problem, exactly as reported, and why it waits. A problem not listed fails; an entry no
 # longer found fails too, so the list only shrinks. Empty: every problem found has been fixed.
@@ -263,6 +273,55 @@ def test_site_check_finds_each_kind_of_problem(tmp_path):
     for start in expected:
         assert sum(p.startswith(start) for p in problems) == 1, (start, problems)
     assert len(problems) == len(expected), listing(problems)
+
+
+SVG_1x1 = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
+
+
+def test_svg_download_check_passes_figures_with_their_svg_and_finds_each_problem(tmp_path):
+    def figure(png: str, link: str = "") -> str:
+        return (f'<div class="cell_output"><figure><img src="../_images/{png}" alt="A plot">'
+                f'<figcaption><p>Caption</p>{link}</figcaption></figure></div>')
+
+    def download(href: str, text: str = site_check.SVG_LINK_TEXT) -> str:
+        return f'<div class="legend"><p><a class="download" href="{href}">{text}</a></p></div>'
+
+    site = make_site(tmp_path, {"index.html": "", "book/a.html": (
+        figure("ok.png", download("../_downloads/1/ok.svg"))
+        + '<div class="cell_output"><img src="../_images/bare.png" alt="A plot">'
+          '<p><a href="../_downloads/2/bare.svg">Download this figure (SVG)</a></p></div>'
+        + figure("none.png")
+        + figure("wrong.png", download("../_downloads/3/wrong.svg", "Download"))
+        + figure("gone.png", download("../_downloads/4/gone.svg"))
+        + figure("png.png", download("../_downloads/5/ok.png"))
+        + figure("bad.png", download("../_downloads/6/bad.svg"))
+        + '<img src="../_images/logo.png" alt="Not a figure: outside any cell output">')},
+        {"_downloads/1/ok.svg": SVG_1x1, "_downloads/2/bare.svg": SVG_1x1, "_downloads/3/wrong.svg": SVG_1x1,
+         "_downloads/5/ok.png": PNG_1x1, "_downloads/6/bad.svg": b"<html>oops</html>"})
+    assert site_check.check_svg_downloads(site) == [
+        "book/a.html: <img src='../_images/none.png'> has no 'Download this figure (SVG)' link",
+        "book/a.html: <img src='../_images/wrong.png'> has no 'Download this figure (SVG)' link",
+        "book/a.html: <img src='../_images/gone.png'> SVG download ../_downloads/4/gone.svg points to a file "
+        "that does not exist",
+        "book/a.html: <img src='../_images/png.png'> SVG download links ../_downloads/5/ok.png, not an .svg file",
+        "book/a.html: <img src='../_images/bad.png'> SVG download is XML but not SVG",
+    ]
+
+
+def test_review_figures_give_the_same_svg_every_time():
+    """The SVG behind a figure's download is deterministic (fixed ids, no date), so builds reproduce."""
+    from metarmc.plots.style import ReviewFigure
+
+    def draw() -> str:
+        fig = ReviewFigure(figsize=(3, 2))
+        ax = fig.add_subplot()
+        ax.plot([1, 2, 3], [2, 1, 3], clip_on=True)
+        ax.fill_between([1, 2], [0, 1], alpha=0.3)
+        return fig._repr_svg_()
+
+    first, second = draw(), draw()
+    assert first == second
+    assert "<dc:date>" not in first and site_check.image_format_problem(first.encode()) == ""
 
 
 def test_site_check_skips_pages_of_chapters_no_longer_built(tmp_path):

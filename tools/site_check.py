@@ -17,6 +17,10 @@ On every page (every ``*.html`` but ``search.html``, ``genindex.html`` and the c
 
 and that no stylesheet under ``_static/`` pulls a font or image from another host.
 
+``check_svg_downloads`` checks that every figure (an ``<img>`` a notebook cell output shows) has a
+"Download this figure (SVG)" link (``tools/sphinx_figure_svg.py``) to a well-formed SVG file of the
+site; ``main`` runs it with the checks above.
+
 Two checks read the text a reader sees (``reader_blocks``: the article's text, without code
 blocks, code cells and outputs shown as code; on the methods course, ``m01``-``m15``, only
 the prose); ``main`` runs them after the checks above:
@@ -233,6 +237,40 @@ def check_images(site: Path, page: Path, soup: BeautifulSoup) -> list[str]:
         problem = problem or image_format_problem(data)
         if problem:
             problems.append(f"{label} {problem}")
+    return problems
+
+
+#: The link under each figure (tools/sphinx_figure_svg.py); a figure is an <img> of a cell's output.
+SVG_LINK_TEXT = "Download this figure (SVG)"
+FIGURE_IMAGES = ".cell_output img"
+
+
+def svg_link(img):
+    """The "Download this figure (SVG)" ``<a>`` of a figure: in its ``<figure>``, else in the paragraph after it."""
+    figure = img.find_parent("figure")
+    where = figure if figure is not None else img.find_next_sibling("p")
+    links = where.find_all("a", href=True) if where is not None else []
+    return next((a for a in links if " ".join(a.get_text().split()) == SVG_LINK_TEXT), None)
+
+
+def check_svg_downloads(site: Path) -> list[str]:
+    """Figures without a working SVG download: ``page: <img src=...> message``."""
+    site = Path(site)
+    problems = []
+    for page in site_pages(site):
+        name = page.relative_to(site).as_posix()
+        for img in parse(page).select(FIGURE_IMAGES):
+            label = f"<img src={img.get('src', '')[:60]!r}>"
+            link = svg_link(img)
+            if link is None:
+                problems.append(f"{name}: {label} has no {SVG_LINK_TEXT!r} link")
+                continue
+            target, _, problem = resolve(site, page, link["href"])
+            if not problem and not link["href"].lower().endswith(".svg"):
+                problem = f"links {link['href']}, not an .svg file"
+            problem = problem or image_format_problem(target.read_bytes())
+            if problem:
+                problems.append(f"{name}: {label} SVG download {problem}")
     return problems
 
 
@@ -524,7 +562,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("site", nargs="?", default="_build/html", type=Path)
     args = parser.parse_args(argv)
-    problems = check_site(args.site) + check_reader_text(args.site) + check_prose_links(args.site)
+    problems = (check_site(args.site) + check_svg_downloads(args.site) + check_reader_text(args.site)
+                + check_prose_links(args.site))
     print("\n".join(problems) or f"site_check: {len(site_pages(args.site))} pages, no problems")
     return 1 if problems else 0
 
