@@ -421,6 +421,19 @@ def test_reader_text_check_finds_maintainer_vocabulary_outside_code(tmp_path):
                            'rule ci_vs_p;…"')
 
 
+def test_reader_text_check_finds_extractor_shorthand_and_untranslated_quotes(tmp_path):
+    site = make_site(tmp_path, {"index.html": "", "book/a.html": (
+        "<article><p>Gao Table 1: RMC, unexplained (see notes).</p>"
+        "<p>A newspaper: '子供がおらず' (women without children).</p>"
+        "<p>Fine: the paper's Table 1; Gao 2025, Table 1; τ² and χ²; in our translation, 'women without "
+        "children' (original: '子供がおらず').</p></article>")})
+    assert site_check.check_reader_text(site) == [
+        "book/a.html: source 'Gao Table 1' in \"Gao Table 1: RMC, unexplained (see notes).\"",
+        "book/a.html: note 'see notes' in \"Gao Table 1: RMC, unexplained (see notes).\"",
+        "book/a.html: untranslated '子供がおらず' in \"A newspaper: '子供がおらず' (women without children).\"",
+    ]
+
+
 def test_maintainer_tokens_come_from_the_code_and_the_data():
     from metarmc.audit import RULE_TITLES
     from metarmc.data import FILES, ROB_DOMAINS, STATUSES

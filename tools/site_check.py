@@ -27,7 +27,9 @@ the prose); ``main`` runs them after the checks above:
 
 * ``check_reader_text``: no maintainer vocabulary (``maintainer_tokens``, derived from
   ``metarmc`` and ``data/``: column names, outcome keys, status, rule and domain codes, ``nan``,
-  reprs, "(s)" plurals), except on the pages for maintainers (``MAINTAINER_PAGES``);
+  reprs, "(s)" plurals), no extractor shorthand ("Gao Table 1", "see notes") and no quote in
+  another script without our English translation, except on the pages for maintainers
+  (``MAINTAINER_PAGES``);
 * ``check_prose_links``: every chapter named in the text ("chapter 13", "the audit chapter",
   "see the conclusion") is inside a link, and every ``data/*.csv`` named is a download link.
 """
@@ -324,6 +326,20 @@ NOT_READER_TEXT = {
 }
 # A repr that pandas or Python prints, never a sentence: dtype lines, <metarmc.x object at ...>, <NA>.
 REPR_MARKERS = ("<metarmc", "dtype:", " object at 0x", "<NA>")
+#: An extractor's shorthand in data text shown to readers, kind -> pattern (the data say it in words).
+SHORTHAND = {
+    # "Gao Table 1": to a reader the paper is "the paper" ("the paper's Table 1"); "Gao 2025, Table 1"
+    # is a citation, and stays
+    "source": re.compile(r"\bGao (?:Table|Fig(?:ure|\.)?) ?\d+"),
+    # a pointer into the notes columns of data/, which a reader never sees
+    "note": re.compile(r"\bsee (?:the )?notes\b", re.IGNORECASE),
+}
+#: A run of a script a reader of this English review may not read (Cyrillic, Hebrew, Arabic,
+#: Devanagari, Thai, Hangul, Japanese kana, Chinese characters); Greek is maths here (τ², χ²).
+FOREIGN_SCRIPT = re.compile("[\u0400-\u04ff\u0590-\u06ff\u0900-\u097f\u0e00-\u0e7f\u1100-\u11ff"
+                            "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
+#: What a block holding such a quote must say: that it gives the quote in English, as ours.
+TRANSLATED = re.compile(r"\bour translation\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -479,20 +495,24 @@ def maintainer_tokens(root: Path = REPOSITORY) -> dict[str, re.Pattern]:
 def check_reader_text(site: Path, pages: list[Path] | None = None) -> list[str]:
     """Maintainer vocabulary in the text of the reader pages: ``page: kind 'token' in "snippet"``.
 
-    Code, inline code included, is code: only the text around it is read.
+    The kinds of :func:`maintainer_tokens`, an extractor's shorthand (:data:`SHORTHAND`: ``source``,
+    ``note``), and ``untranslated``: text in another script (:data:`FOREIGN_SCRIPT`) in a block
+    that does not say it gives "our translation". Code, inline code included, is code: only the
+    text around it is read.
     """
     site = Path(site)
-    tokens = maintainer_tokens()
+    tokens = maintainer_tokens() | SHORTHAND
     problems = []
     for page in site_pages(site) if pages is None else pages:
         name, blocks = page_blocks(site, page, inline_code=False)
         if name in MAINTAINER_PAGES:
             continue
         for block in blocks:
-            for kind, pattern in tokens.items():
-                for match in pattern.finditer(block.text):
-                    problems.append(f"{name}: {kind} {match.group()!r} in "
-                                    f"\"{snippet(block.text, match.start(), match.end())}\"")
+            found = [(kind, match) for kind, pattern in tokens.items() for match in pattern.finditer(block.text)]
+            if not TRANSLATED.search(block.text):
+                found += [("untranslated", match) for match in FOREIGN_SCRIPT.finditer(block.text)][:1]
+            problems += [f"{name}: {kind} {match.group()!r} in \"{snippet(block.text, match.start(), match.end())}\""
+                         for kind, match in found]
     return problems
 
 
