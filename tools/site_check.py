@@ -317,10 +317,6 @@ BLOCK_TAGS = {"p", "li", "td", "th", "dd", "dt", "div", "caption", "h1", "h2", "
 CODE_CELL = ".cell_input, a.headerlink"
 #: Parts of a reader page the text checks leave out, each with why (page -> CSS selector).
 NOT_READER_TEXT = {
-    # data/CHANGELOG.md, included whole: the maintainers' record of each change to data/, by file
-    # and column (in code font), as written when the change was made. Rewriting it for readers
-    # is its own task; the page's own text above it is checked.
-    "book/16-changes.html": "section#data-changelog",
     # the bibliography: "Chapter 10" there is a chapter of the Cochrane Handbook, not of this book
     "book/99-references.html": ".citation",
 }
