@@ -168,5 +168,6 @@ def test_the_current_repository_version(capsys):
     assert ("- Miscarriage, redone as the paper did it: OR 0.46 (95% CI 0.21 to 1.00), 2 studies → "
             "OR 0.39 (95% CI 0.22 to 0.68), 3 studies.") in history
     assert "- The audit of the paper finds 12 problems (it found 11)." in history
+    assert "- New audit finding on live birth: no split of the women gives both printed percentages." in history
     assert history.endswith("**Version 2026.1** (released 2026-12-01, search up to 2024-02): the first release of "
                             "the review, with every result as the book then reported it.")

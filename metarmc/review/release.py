@@ -295,8 +295,8 @@ def reader_changes(changes: ReleaseDiff, old: Mapping[str, Value], new: Mapping[
     list of str
         Per outcome, the summary-of-findings result and certainty, then the result redone as the
         paper did it, before -> after, for each that moved; then the conclusion, the trial
-        sequential analysis's verdict, the audit's count of problems and the number of studies
-        when they changed. Empty when nothing the book reports changed.
+        sequential analysis's verdict, the audit's count of problems and its findings raised or
+        dropped, and the number of studies, when they changed. Empty when nothing the book reports changed.
 
     Examples
     --------
@@ -329,8 +329,25 @@ def reader_changes(changes: ReleaseDiff, old: Mapping[str, Value], new: Mapping[
     if "audit.flags" in changed:
         lines.append(f"The audit of the paper finds {fmt.counted(int(new.get('audit.flags') or 0), 'problem')} "
                      f"(it found {old.get('audit.flags')})")
+    lines += _audit_findings(changed, old, new)
     if "review.studies" in changed:
         lines.append(f"Studies in the review: {old.get('review.studies')} → {new.get('review.studies')}")
+    return lines
+
+
+def _audit_findings(changed: set[str], old: Mapping[str, Value], new: Mapping[str, Value]) -> list[str]:
+    """The audit's findings raised or no longer raised on each analysis, by their titles."""
+    def rules(numbers, key) -> set[str]:
+        return set(str(numbers.get(key) or "none").split("; ")) - {"none"}
+
+    lines = []
+    for key in sorted(k for k in changed if k.startswith("audit.") and k.endswith(".rules")):
+        analysis = key.split(".")[1]
+        title = OUTCOMES[analysis].title.lower() if analysis in OUTCOMES else analysis.replace("_", " ")
+        for found, what in ((rules(new, key) - rules(old, key), "New audit finding"),
+                            (rules(old, key) - rules(new, key), "Audit finding no longer raised")):
+            if found:
+                lines.append(f"{what} on {title}: {fmt.listing(sorted(RULE_TITLES.get(r, r) for r in found))}")
     return lines
 
 
