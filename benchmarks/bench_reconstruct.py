@@ -32,7 +32,7 @@ TABLES = pd.DataFrame([
     ("Christiansen 2015", 23, 42, 20, 40),
     ("Coulam 1995", 18, 29, 11, 32),
     ("Jablonowska 1999", 17, 22, 15, 19),
-    ("Jafarzadeh 2018", 38, 44, 21, 50),
+    ("Jafarzadeh 2019", 38, 44, 21, 50),
     ("Jørgensen 2020 (made up)", 12, 19, 8, 20),
     ("Peero 2024", 32, 49, 32, 94),
     ("Stephenson 2010", 16, 23, 15, 24),

@@ -436,6 +436,7 @@ FILES: Mapping[str, FileSpec] = {
         {
             "study_id": Column(STUDY_ID, required=True),
             "label": _REQUIRED,
+            "paper_label": Column(),
             "first_author": _REQUIRED,
             "year": Column(YEAR, required=True),
             "citation": _REQUIRED,
@@ -1559,13 +1560,13 @@ class Review:
         DataFrame
             The :data:`REVIEW_LEVEL_COLUMNS` of each review's first row, in file order, with
             ``trials_in_paper`` and ``trials_other`` as tuples of keys (empty tuple: none seen)
-            and ``studies_in_paper``, the paper's labels of ``trials_in_paper``.
+            and ``studies_in_paper``, the labels of ``trials_in_paper``.
 
         Examples
         --------
         >>> reviews = load().other_review_list().set_index("review_id")
         >>> reviews.loc["habets2022", ["trials_listed", "studies_in_paper"]].tolist()
-        ['partial', ('Jafarzadeh 2018',)]
+        ['partial', ('Jafarzadeh 2019',)]
         """
         reviews = self.other_reviews.drop_duplicates("review_id")[list(REVIEW_LEVEL_COLUMNS)].reset_index(drop=True)
         labels = self.studies.set_index("study_id")["label"]

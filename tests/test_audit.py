@@ -562,7 +562,7 @@ def test_table1_quote_without_a_study_label_is_an_error(review):
     from metarmc.review.audit import table1_split_flags
     facts = review.reported_facts.copy()
     facts.loc[facts["quantity"] == "study_n", "quote"] = "Nobody 1999 | 39"
-    with pytest.raises(ValueError, match="names no study label"):
+    with pytest.raises(ValueError, match="names no study of studies.csv"):
         table1_split_flags(replace(review, reported_facts=facts))
 
 

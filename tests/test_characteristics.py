@@ -131,3 +131,26 @@ def test_characteristics_outcomes(review):
                                      "(main analysis); as printed, from abstract; checked by a second")
     assert "Miscarriage, out of women who became pregnant: 11/29 with IVIG vs 21/32 control" in entry.outcomes
     assert "Birth weight (g): no report giving it could be reached or read in full" in entry.missing_outcomes
+
+
+def test_the_entries_are_in_readers_words(review):
+    """No extractor shorthand in what a reader sees of a study (tools/site_check.py SHORTHAND checks the
+    site too); a quote in Japanese comes with our English translation; the paper's other name of a
+    study is explained."""
+    entries = {s: characteristics(review, s) for s in review.studies["study_id"]}
+    text = {s: " ".join(e.to_frame()["Description"]) for s, e in entries.items()}
+    shorthand = re.compile(r"\bGao (?:2025 )?Table|\b(?:RMC?|RSA|RPL|uRIF|GA|wk)\b|>=|i\.v\. Ig|IvIg|stored (?:Gao )?"
+                           r"(?:copy|text)|see notes")
+    found = {s: shorthand.findall(t.replace("RM [recurrent miscarriage]", "")) for s, t in text.items()}
+    assert not any(found.values()), {s: f for s, f in found.items() if f}
+    assert "the paper's Table 1" in text["jorgensen2020"]
+    yamada = entries["yamada2022"].participants
+    assert "in our translation from the Japanese: '99 pregnant women under 42" in yamada
+    assert "(original: '子供がおらず原因不明の流産を4回以上経験した42歳未満の妊婦99人')" in yamada
+    assert entries["jafarzadeh2019"].study == "Jafarzadeh 2019"
+    assert entries["jafarzadeh2019"].notes == ("The paper calls this study Jafarzadeh 2018; this review names it by "
+                                               "the year its report was published, 2019.")
+    assert list(entries["jafarzadeh2019"].to_frame()["Characteristic"])[-1] == "Notes"
+    assert "Notes" not in list(entries["yamada2022"].to_frame()["Characteristic"])  # no empty Notes row
+    assert entries["coulam1995"].methods == ("prospective, randomized, double blinded, placebo-controlled trial; "
+                                             "randomised; USA")

@@ -308,8 +308,8 @@ def test_harms_are_rated_from_the_printed_result_with_the_structural_zero(review
     assert (row.estimate, row.ci_low, row.ci_high) == (printed["estimate"], printed["ci_low"], printed["ci_high"])
     assert row.certainty == "very low" and row.start == "low"
     # studies.csv control_infusion = no: the two studies with untreated controls
-    assert findings.no_infusion_controls(review) == ["Jafarzadeh 2018", "Peero 2024"]
-    assert "Controls of Jafarzadeh 2018, Peero 2024 received no infusion" in row.comment
+    assert findings.no_infusion_controls(review) == ["Jafarzadeh 2019", "Peero 2024"]
+    assert "Controls of Jafarzadeh 2019, Peero 2024 received no infusion" in row.comment
     assert "structural zero" in row.comment
 
 

@@ -154,10 +154,22 @@ def test_screen_command_refuses_an_overwrite(data_dir: Path, capsys):
 
 def test_the_current_repository_version(capsys):
     # release 2026.2 (2026-12-02) holds the data changes of issues 16 and 12 (Yamada 2022 miscarriage, new
-    # columns and files); the relabelling of Yamada 2022's denominator after it (same day, no number moved) makes
-    # the repository 2026.3, not released yet
-    now = rn.this_version(data.load(ROOT / "data"), on=date(2026, 12, 2))
+    # columns and files); the relabelling of Yamada 2022's denominator, the study descriptions reworded for
+    # readers and Jafarzadeh's label after it (data/CHANGELOG.md, same day, no number moved) make the
+    # repository 2026.3, not released yet
+    review = data.load(ROOT / "data")
+    now = rn.this_version(review, on=date(2026, 12, 2))
     assert (now.version, now.released, now.date, now.search_date) == ("2026.3", False, "not yet released", "2024-02")
     assert now.what_changed.startswith("**Version 2026.3**: no reported number, rating or conclusion differs from "
                                        "version 2026.2.")
     assert now.flow.total_studies == 11 and sum(now.flow.identified.values()) == 0
+    history = rn.history(review, now)
+    assert history.startswith("**Version 2026.3** (not yet released): no result, certainty rating or conclusion "
+                              "the book reports differs from version 2026.2.")
+    # 2026.2 against 2026.1: Yamada 2022's miscarriage counts entered (data/CHANGELOG.md), 2 -> 3 studies
+    assert ("- Miscarriage, redone as the paper did it: OR 0.46 (95% CI 0.21 to 1.00), 2 studies → "
+            "OR 0.39 (95% CI 0.22 to 0.68), 3 studies.") in history
+    assert "- The audit of the paper finds 12 problems (it found 11)." in history
+    assert "- New audit finding on live birth: no split of the women gives both printed percentages." in history
+    assert history.endswith("**Version 2026.1** (released 2026-12-01, search up to 2024-02): the first release of "
+                            "the review, with every result as the book then reported it.")

@@ -285,6 +285,15 @@ def test_summary_forest_draws_each_row_and_its_text(scenarios, fleiss):
     assert_no_overlap_or_clipping(fig)
 
 
+def test_summary_forest_headers_say_what_the_rows_are():
+    loo = pd.DataFrame({"omitted": ["A 2001", "B 2002"], "estimate": [1.5, 2.1], "ci_low": [0.9, 1.2],
+                        "ci_high": [2.5, 3.7]})
+    shown = set(texts(summary_forest(loo, label="omitted", label_header="Study omitted",
+                                     effect_header="Odds ratio [95% CI]")))
+    assert {"Study omitted", "Odds ratio [95% CI]", "A 2001"} <= shown and "Omitted" not in shown
+    assert {"Omitted", "Estimate [95% CI]"} <= set(texts(summary_forest(loo, label="omitted")))
+
+
 def test_summary_forest_linear_axis_and_bad_input(scenarios):
     diffs = pd.DataFrame({"label": ["a", "b"], "estimate": [-10.0, 5.0], "ci_low": [-30.0, -8.0],
                           "ci_high": [10.0, 18.0]})
@@ -610,3 +619,21 @@ def test_teaching_plots_draw_into_a_given_axes(draw):
         data = pd.DataFrame({"yi": [0.1, 0.3, 0.5], "vi": [0.04, 0.02, 0.05], "x": [1.0, 2.0, 3.0]})
         made = bubble_plot(meta_regression(data, ["x"], tau2="FE"), ax=ax)
     assert made is fig and ax.has_data()
+
+
+def test_baujat_labels_never_overlap_in_the_crowd_near_the_origin(live_birth):
+    """The course's Baujat plot of the live-birth trials: Stephenson 2010 and Christiansen 1995 lie
+    0.13 apart on Q at the same influence, so labels all at one offset overlapped."""
+    from metarmc.plots.baujat import baujat_plot, text_box
+
+    fig = baujat_plot(meta_binary(live_birth, measure="OR", method="IV", model="random", tau2="REML"))
+    ax = fig.axes[0]
+    assert sorted(t.get_text() for t in ax.texts) == sorted(live_birth["study"])
+    for dpi in (72, 110):  # a screen and a print resolution
+        fig.set_dpi(dpi)
+        fig.draw_without_rendering()
+        boxes = {t.get_text(): text_box(t) for t in ax.texts}  # the text, not its leader line
+        for name, box in boxes.items():
+            assert ax.bbox.contains(box.x0, box.y0) and ax.bbox.contains(box.x1, box.y1), f"{name} leaves the axes"
+        for (a, box_a), (b, box_b) in itertools.combinations(boxes.items(), 2):
+            assert not box_a.overlaps(box_b), f"{a!r} overlaps {b!r} at {dpi} dpi"

@@ -40,3 +40,18 @@ def test_the_included_studies_chapter_cites_every_included_study():
     text = (ROOT / "book" / "03-included-studies.md").read_text(encoding="utf8")
     cited = {key.strip() for keys in CITE.findall(text) for key in keys.split(",")}
     assert set(STUDIES["study_id"]) <= cited, sorted(set(STUDIES["study_id"]) - cited)
+
+
+def test_every_study_label_names_its_first_author_and_the_year_its_report_was_published():
+    """A study's label is "<first author's surname> <year>", the year of the report it cites (its
+    study_id, studies.csv's year, the year in its citation and in references.bib); where the paper
+    names it otherwise, the paper's name is kept apart, in ``paper_label`` (the paper's Table 1
+    calls Jafarzadeh 2019 "Jafarzadeh 2018", while its own reference list gives 2019)."""
+    for study in STUDIES.itertuples():
+        surname = study.first_author.split()[0]
+        assert study.label == f"{surname} {study.year}", (study.study_id, study.label)
+        assert study.study_id == f"{surname.lower().replace('ø', 'o')}{study.year}", study.study_id
+        assert re.search(rf"\b{study.year}\b", study.citation), (study.study_id, study.citation)
+        assert BIB[study.study_id].fields["year"] == study.year, study.study_id
+        assert study.paper_label != study.label, f"{study.study_id}: paper_label repeats the label; leave it empty"
+    assert STUDIES.set_index("study_id").loc["jafarzadeh2019", "paper_label"] == "Jafarzadeh 2018"

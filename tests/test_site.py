@@ -80,6 +80,16 @@ def test_site_renders_in_browser(site, browser):
     assert all(shot.read_bytes().startswith(b"\x89PNG") for shot in shots)
 
 
+@pytest.mark.book
+def test_every_figure_has_a_working_svg_download(site):
+    """Each figure a chapter shows links its SVG copy (tools/sphinx_figure_svg.py), a well-formed SVG file."""
+    figures = [img for page in site_check.site_pages(site) for img in site_check.parse(page).select(
+        site_check.FIGURE_IMAGES)]
+    assert len(figures) >= 30, f"only {len(figures)} figures found: has the page layout changed?"
+    problems = site_check.check_svg_downloads(site)
+    assert not problems, listing(problems)
+
+
 # Reader-text problems tolerated for a while (e.g. while a page is being rewritten): each entry is
 # one problem, exactly as reported, and why it waits. A problem not listed fails; an entry no
 # longer found fails too, so the list only shrinks. Empty: every problem found has been fixed.
@@ -265,6 +275,55 @@ def test_site_check_finds_each_kind_of_problem(tmp_path):
     assert len(problems) == len(expected), listing(problems)
 
 
+SVG_1x1 = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
+
+
+def test_svg_download_check_passes_figures_with_their_svg_and_finds_each_problem(tmp_path):
+    def figure(png: str, link: str = "") -> str:
+        return (f'<div class="cell_output"><figure><img src="../_images/{png}" alt="A plot">'
+                f'<figcaption><p>Caption</p>{link}</figcaption></figure></div>')
+
+    def download(href: str, text: str = site_check.SVG_LINK_TEXT) -> str:
+        return f'<div class="legend"><p><a class="download" href="{href}">{text}</a></p></div>'
+
+    site = make_site(tmp_path, {"index.html": "", "book/a.html": (
+        figure("ok.png", download("../_downloads/1/ok.svg"))
+        + '<div class="cell_output"><img src="../_images/bare.png" alt="A plot">'
+          '<p><a href="../_downloads/2/bare.svg">Download this figure (SVG)</a></p></div>'
+        + figure("none.png")
+        + figure("wrong.png", download("../_downloads/3/wrong.svg", "Download"))
+        + figure("gone.png", download("../_downloads/4/gone.svg"))
+        + figure("png.png", download("../_downloads/5/ok.png"))
+        + figure("bad.png", download("../_downloads/6/bad.svg"))
+        + '<img src="../_images/logo.png" alt="Not a figure: outside any cell output">')},
+        {"_downloads/1/ok.svg": SVG_1x1, "_downloads/2/bare.svg": SVG_1x1, "_downloads/3/wrong.svg": SVG_1x1,
+         "_downloads/5/ok.png": PNG_1x1, "_downloads/6/bad.svg": b"<html>oops</html>"})
+    assert site_check.check_svg_downloads(site) == [
+        "book/a.html: <img src='../_images/none.png'> has no 'Download this figure (SVG)' link",
+        "book/a.html: <img src='../_images/wrong.png'> has no 'Download this figure (SVG)' link",
+        "book/a.html: <img src='../_images/gone.png'> SVG download ../_downloads/4/gone.svg points to a file "
+        "that does not exist",
+        "book/a.html: <img src='../_images/png.png'> SVG download links ../_downloads/5/ok.png, not an .svg file",
+        "book/a.html: <img src='../_images/bad.png'> SVG download is XML but not SVG",
+    ]
+
+
+def test_review_figures_give_the_same_svg_every_time():
+    """The SVG behind a figure's download is deterministic (fixed ids, no date), so builds reproduce."""
+    from metarmc.plots.style import ReviewFigure
+
+    def draw() -> str:
+        fig = ReviewFigure(figsize=(3, 2))
+        ax = fig.add_subplot()
+        ax.plot([1, 2, 3], [2, 1, 3], clip_on=True)
+        ax.fill_between([1, 2], [0, 1], alpha=0.3)
+        return fig._repr_svg_()
+
+    first, second = draw(), draw()
+    assert first == second
+    assert "<dc:date>" not in first and site_check.image_format_problem(first.encode()) == ""
+
+
 def test_site_check_skips_pages_of_chapters_no_longer_built(tmp_path):
     site = make_site(tmp_path, {"index.html": "", "book/a.html": "", "book/old.html": "<img>"})
     (site / "searchindex.js").write_text('Search.setIndex({"docnames": ["book/a"], "x": [1]})')
@@ -360,6 +419,19 @@ def test_reader_text_check_finds_maintainer_vocabulary_outside_code(tmp_path):
     assert [p.partition(" in ")[0] for p in problems] == expected, listing(problems)
     assert problems[0] == ('book/a.html: column \'n_total\' in "printed n_total = 842; status not_found, '
                            'rule ci_vs_p;…"')
+
+
+def test_reader_text_check_finds_extractor_shorthand_and_untranslated_quotes(tmp_path):
+    site = make_site(tmp_path, {"index.html": "", "book/a.html": (
+        "<article><p>Gao Table 1: RMC, unexplained (see notes).</p>"
+        "<p>A newspaper: '子供がおらず' (women without children).</p>"
+        "<p>Fine: the paper's Table 1; Gao 2025, Table 1; τ² and χ²; in our translation, 'women without "
+        "children' (original: '子供がおらず').</p></article>")})
+    assert site_check.check_reader_text(site) == [
+        "book/a.html: source 'Gao Table 1' in \"Gao Table 1: RMC, unexplained (see notes).\"",
+        "book/a.html: note 'see notes' in \"Gao Table 1: RMC, unexplained (see notes).\"",
+        "book/a.html: untranslated '子供がおらず' in \"A newspaper: '子供がおらず' (women without children).\"",
+    ]
 
 
 def test_maintainer_tokens_come_from_the_code_and_the_data():

@@ -17,13 +17,19 @@ On every page (every ``*.html`` but ``search.html``, ``genindex.html`` and the c
 
 and that no stylesheet under ``_static/`` pulls a font or image from another host.
 
+``check_svg_downloads`` checks that every figure (an ``<img>`` a notebook cell output shows) has a
+"Download this figure (SVG)" link (``tools/sphinx_figure_svg.py``) to a well-formed SVG file of the
+site; ``main`` runs it with the checks above.
+
 Two checks read the text a reader sees (``reader_blocks``: the article's text, without code
 blocks, code cells and outputs shown as code; on the methods course, ``m01``-``m15``, only
 the prose); ``main`` runs them after the checks above:
 
 * ``check_reader_text``: no maintainer vocabulary (``maintainer_tokens``, derived from
   ``metarmc`` and ``data/``: column names, outcome keys, status, rule and domain codes, ``nan``,
-  reprs, "(s)" plurals), except on the pages for maintainers (``MAINTAINER_PAGES``);
+  reprs, "(s)" plurals), no extractor shorthand ("Gao Table 1", "see notes") and no quote in
+  another script without our English translation, except on the pages for maintainers
+  (``MAINTAINER_PAGES``);
 * ``check_prose_links``: every chapter named in the text ("chapter 13", "the audit chapter",
   "see the conclusion") is inside a link, and every ``data/*.csv`` named is a download link.
 """
@@ -236,6 +242,40 @@ def check_images(site: Path, page: Path, soup: BeautifulSoup) -> list[str]:
     return problems
 
 
+#: The link under each figure (tools/sphinx_figure_svg.py); a figure is an <img> of a cell's output.
+SVG_LINK_TEXT = "Download this figure (SVG)"
+FIGURE_IMAGES = ".cell_output img"
+
+
+def svg_link(img):
+    """The "Download this figure (SVG)" ``<a>`` of a figure: in its ``<figure>``, else in the paragraph after it."""
+    figure = img.find_parent("figure")
+    where = figure if figure is not None else img.find_next_sibling("p")
+    links = where.find_all("a", href=True) if where is not None else []
+    return next((a for a in links if " ".join(a.get_text().split()) == SVG_LINK_TEXT), None)
+
+
+def check_svg_downloads(site: Path) -> list[str]:
+    """Figures without a working SVG download: ``page: <img src=...> message``."""
+    site = Path(site)
+    problems = []
+    for page in site_pages(site):
+        name = page.relative_to(site).as_posix()
+        for img in parse(page).select(FIGURE_IMAGES):
+            label = f"<img src={img.get('src', '')[:60]!r}>"
+            link = svg_link(img)
+            if link is None:
+                problems.append(f"{name}: {label} has no {SVG_LINK_TEXT!r} link")
+                continue
+            target, _, problem = resolve(site, page, link["href"])
+            if not problem and not link["href"].lower().endswith(".svg"):
+                problem = f"links {link['href']}, not an .svg file"
+            problem = problem or image_format_problem(target.read_bytes())
+            if problem:
+                problems.append(f"{name}: {label} SVG download {problem}")
+    return problems
+
+
 def check_page(site: Path, page: Path) -> list[str]:
     """Every problem of one page, each as ``relative/path.html: message``."""
     soup = parse(page)
@@ -277,15 +317,25 @@ BLOCK_TAGS = {"p", "li", "td", "th", "dd", "dt", "div", "caption", "h1", "h2", "
 CODE_CELL = ".cell_input, a.headerlink"
 #: Parts of a reader page the text checks leave out, each with why (page -> CSS selector).
 NOT_READER_TEXT = {
-    # data/CHANGELOG.md, included whole: the maintainers' record of each change to data/, by file
-    # and column (in code font), as written when the change was made. Rewriting it for readers
-    # is its own task; the page's own text above it is checked.
-    "book/16-changes.html": "section#data-changelog",
     # the bibliography: "Chapter 10" there is a chapter of the Cochrane Handbook, not of this book
     "book/99-references.html": ".citation",
 }
 # A repr that pandas or Python prints, never a sentence: dtype lines, <metarmc.x object at ...>, <NA>.
 REPR_MARKERS = ("<metarmc", "dtype:", " object at 0x", "<NA>")
+#: An extractor's shorthand in data text shown to readers, kind -> pattern (the data say it in words).
+SHORTHAND = {
+    # "Gao Table 1": to a reader the paper is "the paper" ("the paper's Table 1"); "Gao 2025, Table 1"
+    # is a citation, and stays
+    "source": re.compile(r"\bGao (?:Table|Fig(?:ure|\.)?) ?\d+"),
+    # a pointer into the notes columns of data/, which a reader never sees
+    "note": re.compile(r"\bsee (?:the )?notes\b", re.IGNORECASE),
+}
+#: A run of a script a reader of this English review may not read (Cyrillic, Hebrew, Arabic,
+#: Devanagari, Thai, Hangul, Japanese kana, Chinese characters); Greek is maths here (τ², χ²).
+FOREIGN_SCRIPT = re.compile("[\u0400-\u04ff\u0590-\u06ff\u0900-\u097f\u0e00-\u0e7f\u1100-\u11ff"
+                            "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
+#: What a block holding such a quote must say: that it gives the quote in English, as ours.
+TRANSLATED = re.compile(r"\bour translation\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -441,20 +491,24 @@ def maintainer_tokens(root: Path = REPOSITORY) -> dict[str, re.Pattern]:
 def check_reader_text(site: Path, pages: list[Path] | None = None) -> list[str]:
     """Maintainer vocabulary in the text of the reader pages: ``page: kind 'token' in "snippet"``.
 
-    Code, inline code included, is code: only the text around it is read.
+    The kinds of :func:`maintainer_tokens`, an extractor's shorthand (:data:`SHORTHAND`: ``source``,
+    ``note``), and ``untranslated``: text in another script (:data:`FOREIGN_SCRIPT`) in a block
+    that does not say it gives "our translation". Code, inline code included, is code: only the
+    text around it is read.
     """
     site = Path(site)
-    tokens = maintainer_tokens()
+    tokens = maintainer_tokens() | SHORTHAND
     problems = []
     for page in site_pages(site) if pages is None else pages:
         name, blocks = page_blocks(site, page, inline_code=False)
         if name in MAINTAINER_PAGES:
             continue
         for block in blocks:
-            for kind, pattern in tokens.items():
-                for match in pattern.finditer(block.text):
-                    problems.append(f"{name}: {kind} {match.group()!r} in "
-                                    f"\"{snippet(block.text, match.start(), match.end())}\"")
+            found = [(kind, match) for kind, pattern in tokens.items() for match in pattern.finditer(block.text)]
+            if not TRANSLATED.search(block.text):
+                found += [("untranslated", match) for match in FOREIGN_SCRIPT.finditer(block.text)][:1]
+            problems += [f"{name}: {kind} {match.group()!r} in \"{snippet(block.text, match.start(), match.end())}\""
+                         for kind, match in found]
     return problems
 
 
@@ -524,7 +578,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("site", nargs="?", default="_build/html", type=Path)
     args = parser.parse_args(argv)
-    problems = check_site(args.site) + check_reader_text(args.site) + check_prose_links(args.site)
+    problems = (check_site(args.site) + check_svg_downloads(args.site) + check_reader_text(args.site)
+                + check_prose_links(args.site))
     print("\n".join(problems) or f"site_check: {len(site_pages(args.site))} pages, no problems")
     return 1 if problems else 0
 

@@ -421,7 +421,8 @@ def _rule(table, right: float, y: float):
 
 
 def summary_forest(frame: pd.DataFrame, *, estimate="estimate", ci_low="ci_low", ci_high="ci_high",
-                   label="label", log=True, null=1.0, reference=None, ax=None, xlabel=None) -> Figure:
+                   label="label", label_header=None, effect_header="Estimate [95% CI]", log=True, null=1.0,
+                   reference=None, ax=None, xlabel=None) -> Figure:
     """A forest of one row per line of a tidy table (leave-one-out, sensitivity, cumulative).
 
     Parameters
@@ -429,6 +430,11 @@ def summary_forest(frame: pd.DataFrame, *, estimate="estimate", ci_low="ci_low",
     frame : DataFrame
         One row per line, with the columns named by ``label``, ``estimate``, ``ci_low`` and
         ``ci_high`` (natural scale; a row without an estimate says "Not estimable").
+    label_header : str, optional
+        The header over the row labels, saying what they are ("Study omitted" over a
+        leave-one-out); by default the ``label`` column's name in words.
+    effect_header : str
+        The header over the estimates.
     log : bool
         Log axis (ratios), labelled on the natural scale.
     null : float
@@ -450,13 +456,13 @@ def summary_forest(frame: pd.DataFrame, *, estimate="estimate", ci_low="ci_low",
     >>> import pandas as pd
     >>> loo = pd.DataFrame({"omitted": ["A", "B"], "estimate": [1.5, 2.1],
     ...                     "ci_low": [0.9, 1.2], "ci_high": [2.5, 3.7]})
-    >>> fig = summary_forest(loo, label="omitted", reference=1.9)
+    >>> fig = summary_forest(loo, label="omitted", label_header="Study omitted", reference=1.9)
     """
     values = _summary_values(frame, label, (estimate, ci_low, ci_high), log)
     rows = [Row({"label": str(name), "effect": fmt.interval(*v)}, effect=tuple(v), weight=1.0)
             if np.isfinite(v).all() else Row({"label": str(name), "effect": "Not estimable"})
             for name, v in zip(frame[label], values)]
-    header = Row({"label": label.replace("_", " ").capitalize(), "effect": "Estimate [95% CI]"}, bold=True)
+    header = Row({"label": label_header or label.replace("_", " ").capitalize(), "effect": effect_header}, bold=True)
     label_edges, graph_left = _column_edges([Column("label", "", "left")], [header, *rows])
     effect_edges, end = _column_edges([Column("effect", "")], [header, *rows],
                                       start=graph_left + GRAPH_WIDTH + COLUMN_GAP)

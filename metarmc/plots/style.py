@@ -17,23 +17,44 @@ import io
 import math
 from typing import NamedTuple
 
+import matplotlib as mpl
 import numpy as np
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 
+#: The salt of the element ids of every SVG the plots write (matplotlib's ``svg.hashsalt``).
+SVG_SALT = "metarmc"
+
 
 class ReviewFigure(Figure):
-    """A matplotlib Figure that shows itself in a notebook as a PNG, without pyplot.
+    """A matplotlib Figure that shows itself in a notebook as a PNG and an SVG, without pyplot.
 
     The plots are made without pyplot (nothing to close, nothing shown twice); IPython then
-    needs ``_repr_png_`` to display the figure when a cell ends with it.
+    needs ``_repr_png_`` to display the figure when a cell ends with it. ``_repr_svg_`` gives
+    the same figure as a vector drawing (the book offers it for download under each figure).
+    The SVG is deterministic: its element ids come from a fixed salt (:data:`SVG_SALT`) and it
+    has no creation date, so the same figure always gives the same bytes.
+
+    Examples
+    --------
+    >>> fig = ReviewFigure(figsize=(2, 1))
+    >>> _ = fig.add_subplot().plot([0, 1], [0, 1])
+    >>> svg = fig._repr_svg_()
+    >>> svg.startswith("<?xml") and "<svg" in svg and svg == fig._repr_svg_()
+    True
     """
 
     def _repr_png_(self) -> bytes:
         buffer = io.BytesIO()
         self.savefig(buffer, format="png", dpi=150, bbox_inches="tight")
         return buffer.getvalue()
+
+    def _repr_svg_(self) -> str:
+        buffer = io.BytesIO()
+        with mpl.rc_context({"svg.hashsalt": SVG_SALT}):
+            self.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+        return buffer.getvalue().decode("utf-8")
 
 
 #: The Okabe-Ito palette.

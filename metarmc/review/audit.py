@@ -43,7 +43,8 @@ def table1_split_flags(review) -> list[Flag]:
     """Each study's Table 1 n against the two arm percentages its own report prints (two-arm GRIM).
 
     For every ``study_n`` fact of ``reported_facts.csv`` (the paper's Table 1, matched to a
-    study by its label) and every study x denominator of ``study_facts.csv`` with a
+    study by the name the paper gives it: ``paper_label``, or ``label`` where the two agree)
+    and every study x denominator of ``study_facts.csv`` with a
     ``percent_t`` and a ``percent_c`` for the same outcome as the fact's analysis,
     :func:`metarmc.audit.check_split` asks whether some split of the Table 1 n gives both
     percentages; the report's own ``n``, when recorded, is named beside it.
@@ -51,15 +52,17 @@ def table1_split_flags(review) -> list[Flag]:
     Raises
     ------
     ValueError
-        If a ``study_n`` quote does not start with the label of a study of ``studies.csv``.
+        If a ``study_n`` quote does not start with the paper's name of a study of ``studies.csv``.
     """
-    labels = dict(zip(review.studies["label"], review.studies["study_id"]))
+    studies = review.studies
+    labels = dict(zip(studies["paper_label"].fillna(studies["label"]), studies["study_id"]))
     facts = review.study_facts
     flags = []
     for fact in review.reported_facts[review.reported_facts["quantity"] == "study_n"].itertuples():
         label = fact.quote.split(" | ")[0]
         if label not in labels:
-            raise ValueError(f"reported_facts.csv: study_n quote {fact.quote!r} names no study label of studies.csv")
+            raise ValueError(f"reported_facts.csv: study_n quote {fact.quote!r} names no study of studies.csv "
+                             "(its paper_label, or its label)")
         rows = facts[(facts["study_id"] == labels[label]) & (facts["outcome"] == fact.analysis)]
         for denominator, stated in rows.groupby("denominator", sort=False):
             values = dict(zip(stated["quantity"], stated["value"]))

@@ -73,18 +73,20 @@ class StudyCharacteristics:
     registration: str
     funding: str
     sources: str
+    notes: str = ""
 
     def __repr__(self) -> str:
         return f"StudyCharacteristics({self.study}: {self.methods[:40]}...)"
 
     def to_frame(self) -> pd.DataFrame:
-        """The entry as a two-column table: ``Item``, ``Description``."""
+        """The entry as a two-column table: ``Characteristic``, ``Description`` (``Notes`` only when there are some)."""
         items = {"Methods": self.methods, "Participants": self.participants, "Interventions": self.interventions,
                  "Start of treatment": self.timing, "Control": self.control,
                  "Outcomes with numbers": self.outcomes, "Outcomes without numbers": self.missing_outcomes,
                  "Registration": self.registration, "Funding": self.funding,
-                 "Where the numbers come from": self.sources}
-        return pd.DataFrame({"Item": list(items), "Description": list(items.values())})
+                 "Where the numbers come from": self.sources, "Notes": self.notes}
+        items = {item: text for item, text in items.items() if text or item != "Notes"}
+        return pd.DataFrame({"Characteristic": list(items), "Description": list(items.values())})
 
 
 def treatment_timing(regimen) -> str:
@@ -189,6 +191,20 @@ def _size(study: pd.Series) -> str:
     return ", ".join(parts) if parts else f"size {NOT_REPORTED}"
 
 
+def naming_note(study: pd.Series) -> str:
+    """Why the paper's name of a study differs from this review's (``paper_label``), or ``""``.
+
+    Examples
+    --------
+    >>> naming_note(pd.Series({"label": "Jafarzadeh 2019", "paper_label": "Jafarzadeh 2018", "year": 2019}))
+    'The paper calls this study Jafarzadeh 2018; this review names it by the year its report was published, 2019.'
+    """
+    if pd.isna(study["paper_label"]) or study["paper_label"] == study["label"]:
+        return ""
+    return (f"The paper calls this study {study['paper_label']}; this review names it by the year its report "
+            f"was published, {study['year']}.")
+
+
 def characteristics(review, study_id: str) -> StudyCharacteristics:
     """The "Characteristics of included studies" entry of one study, from the data.
 
@@ -212,12 +228,12 @@ def characteristics(review, study_id: str) -> StudyCharacteristics:
     outcomes, missing, sources = _outcomes(review, study_id)
     return StudyCharacteristics(
         study=s["label"],
-        methods=f"{design} ({RANDOMISED_WORDS[s['randomised']]}); {country}",
+        methods=f"{design}; {RANDOMISED_WORDS[s['randomised']]}; {country}",
         participants=(f"{s['population']}. Population: {POPULATION_WORDS[s['rm_type']]}. Women: {_size(s)}; "
                       f"the paper's Table 1 counts {s['n_table1']}"),
         interventions=f"IVIG: {regimen}", timing=treatment_timing(s["ivig_regimen"]), control=control_arm(s),
         outcomes=outcomes, missing_outcomes=missing, registration=registration(review, study_id),
-        funding=funding(review, study_id), sources=sources)
+        funding=funding(review, study_id), sources=sources, notes=naming_note(s))
 
 
 def awaiting(review) -> list[str]:

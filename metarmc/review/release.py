@@ -12,11 +12,13 @@ conclusion's deciding text.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
+from .. import formatting as fmt
 from ..audit import RULE_TITLES
 from ..data import find_data_dir, load
 from ..grade import DOMAINS, STATEMENTS, statement
@@ -24,11 +26,14 @@ from ..living.flow import UpdateFlow, update_flow
 from ..living.queries import last_search_label
 from ..living.releases import (
     Release,
+    ReleaseDiff,
     Value,
     VersionStatus,
     changelog_entries,
     current_version,
+    diff,
     how_to_cite,
+    releases,
     version_status,
     write_release,
 )
@@ -39,8 +44,8 @@ from .paper import reproduce
 from .plan import primary_result, primary_table
 from .registry import INTERVENTION, OUTCOMES
 
-__all__ = ["CITATION", "PROTOCOL", "ThisVersion", "citation", "collect", "conclusion", "labels", "make_release",
-           "status", "this_update", "this_version"]
+__all__ = ["CITATION", "PROTOCOL", "ThisVersion", "citation", "collect", "conclusion", "history", "labels",
+           "make_release", "reader_changes", "status", "this_update", "this_version"]
 
 #: How to cite the review (the version and date are added per release).
 CITATION = dict(authors="The IVIG living review contributors",
@@ -216,6 +221,7 @@ class ThisVersion:
     citation: str
     flow: UpdateFlow
     status: VersionStatus
+    numbers: Mapping[str, Value]
 
     def __repr__(self) -> str:
         return f"ThisVersion({self.version}, {'released' if self.released else 'not released'} {self.date})"
@@ -227,12 +233,13 @@ def this_version(review, *, on: date) -> ThisVersion:
     A released version (the data hash of a release file) is cited by that release's date and
     search date; unreleased data by the version they would get and "not yet released".
     """
-    current = status(review, on=on)
+    numbers = collect(review)
+    current = version_status(review.data_dir, numbers, on=on)
     entries = changelog_entries((Path(review.data_dir) / "CHANGELOG.md").read_text(encoding="utf-8"))
     text = current.what_changed(entries, labels(current.changes.to_frame()["name"]), words=RULE_TITLES)
     cited = cite(review, on=on)
     return ThisVersion(current.version, current.released, cited.date, cited.search_date, text, cited.text,
-                       this_update(review, current.previous), current)
+                       this_update(review, current.previous), current, numbers)
 
 
 class Cited(NamedTuple):
@@ -253,3 +260,122 @@ def cite(review, *, on: date) -> Cited:
     else:
         when, searched = "not yet released", last_search_label(review.search, review.screening)
     return Cited(version, released, when, searched, citation(version, when, searched))
+
+
+# --------------------------------------------------------------------------- the history, for readers
+
+#: The results a reader is told about when they move, in this order: key prefix -> what they are.
+_READER_RESULTS = {"sof": "this review's answer (summary of findings)", "analysis": "redone as the paper did it"}
+
+
+def _result(numbers: Mapping[str, Value], prefix: str, measure: str) -> str:
+    """One stored result in words: ``OR 0.39 (95% CI 0.14 to 1.08), 3 studies, 207 women``."""
+    estimate, low, high = (numbers.get(f"{prefix}.{s}") for s in ("estimate", "ci_low", "ci_high"))
+    if None in (estimate, low, high):
+        return "not estimable" if any(key.startswith(prefix + ".") for key in numbers) else "not reported"
+    text = f"{measure} {fmt.estimate_ci(estimate, low, high)}"
+    k = numbers.get(f"{prefix}.studies", numbers.get(f"{prefix}.k"))
+    women = numbers.get(f"{prefix}.participants")
+    return text + (f", {fmt.studies_text(int(k))}" if k is not None else "") + (
+        f", {women:,} women" if women is not None else "")
+
+
+def reader_changes(changes: ReleaseDiff, old: Mapping[str, Value], new: Mapping[str, Value]) -> list[str]:
+    """What one version changed, in a reader's words: one line per result that moved.
+
+    Parameters
+    ----------
+    changes : ReleaseDiff
+        ``diff(old, new)``.
+    old, new : mapping
+        The numbers of the two versions (:func:`collect`, ``Release.numbers``).
+
+    Returns
+    -------
+    list of str
+        Per outcome, the summary-of-findings result and certainty, then the result redone as the
+        paper did it, before -> after, for each that moved; then the conclusion, the trial
+        sequential analysis's verdict, the audit's count of problems and its findings raised or
+        dropped, and the number of studies, when they changed. Empty when nothing the book reports changed.
+
+    Examples
+    --------
+    >>> old = {"sof.miscarriage.estimate": 0.46, "sof.miscarriage.ci_low": 0.01, "sof.miscarriage.ci_high": 80.5,
+    ...        "sof.miscarriage.studies": 2, "sof.miscarriage.participants": 108, "sof.miscarriage.certainty": "low"}
+    >>> new = old | {"sof.miscarriage.estimate": 0.39, "sof.miscarriage.ci_low": 0.14,
+    ...              "sof.miscarriage.ci_high": 1.08, "sof.miscarriage.studies": 3, "sof.miscarriage.participants": 207}
+    >>> reader_changes(diff(old, new), old, new)  # doctest: +NORMALIZE_WHITESPACE
+    ["Miscarriage, this review's answer (summary of findings): OR 0.46 (95% CI 0.01 to 80.50), 2 studies,
+      108 women → OR 0.39 (95% CI 0.14 to 1.08), 3 studies, 207 women; certainty low, unchanged"]
+    """
+    changed = {c.name for group in (changes.moved, changes.changed_text, changes.added, changes.removed)
+               for c in group}
+    lines = []
+    for name, outcome in OUTCOMES.items():
+        for part, where in _READER_RESULTS.items():
+            prefix = f"{part}.{name}"
+            if not any(key.startswith(prefix + ".") for key in changed):
+                continue
+            line = (f"{outcome.title}, {where}: {_result(old, prefix, outcome.measure)} → "
+                    f"{_result(new, prefix, outcome.measure)}")
+            if part == "sof":
+                before, after = old.get(f"{prefix}.certainty"), new.get(f"{prefix}.certainty")
+                line += f"; certainty {after}" + (", unchanged" if before == after else f" (was {before})")
+            lines.append(line)
+    for key, what in (("conclusion.live_birth", "The conclusion on live birth"),
+                      ("tsa.verdict", "The trial sequential analysis's verdict on live birth")):
+        if key in changed:
+            lines.append(f"{what} now reads “{new.get(key)}” (it read “{old.get(key)}”)")
+    if "audit.flags" in changed:
+        lines.append(f"The audit of the paper finds {fmt.counted(int(new.get('audit.flags') or 0), 'problem')} "
+                     f"(it found {old.get('audit.flags')})")
+    lines += _audit_findings(changed, old, new)
+    if "review.studies" in changed:
+        lines.append(f"Studies in the review: {old.get('review.studies')} → {new.get('review.studies')}")
+    return lines
+
+
+def _audit_findings(changed: set[str], old: Mapping[str, Value], new: Mapping[str, Value]) -> list[str]:
+    """The audit's findings raised or no longer raised on each analysis, by their titles."""
+    def rules(numbers, key) -> set[str]:
+        return set(str(numbers.get(key) or "none").split("; ")) - {"none"}
+
+    lines = []
+    for key in sorted(k for k in changed if k.startswith("audit.") and k.endswith(".rules")):
+        analysis = key.split(".")[1]
+        title = OUTCOMES[analysis].title.lower() if analysis in OUTCOMES else analysis.replace("_", " ")
+        for found, what in ((rules(new, key) - rules(old, key), "New audit finding"),
+                            (rules(old, key) - rules(new, key), "Audit finding no longer raised")):
+            if found:
+                lines.append(f"{what} on {title}: {fmt.listing(sorted(RULE_TITLES.get(r, r) for r in found))}")
+    return lines
+
+
+def _version_text(title: str, old: Release | None, new: Mapping[str, Value]) -> str:
+    if old is None:
+        return f"{title}: the first release of the review, with every result as the book then reported it."
+    lines = reader_changes(diff(old.numbers, new), old.numbers, new)
+    if not lines:
+        return (f"{title}: no result, certainty rating or conclusion the book reports differs from version "
+                f"{old.version}.")
+    return "\n".join([f"{title}, against version {old.version}:\n", *(f"- {line}." for line in lines)])
+
+
+def history(review, this: ThisVersion) -> str:
+    """Every version of the review, newest first, with what each changed in a reader's words (Markdown).
+
+    The current data come first when they are not released yet; each release is compared with the
+    one before it (:func:`reader_changes`).
+    """
+    known = releases(review.data_dir)
+    parts = []
+    if not this.released:
+        parts.append(_version_text(f"**Version {this.version}** (not yet released)", known[-1] if known else None,
+                                   this.numbers))
+    for i in range(len(known) - 1, -1, -1):
+        release = known[i]
+        searched = f", search up to {release.search_date}" if release.search_date else ""
+        parts.append(_version_text(f"**Version {release.version}** (released {release.date}{searched})",
+                                   known[i - 1] if i else None, release.numbers))
+    return "\n\n".join(parts)
+
