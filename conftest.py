@@ -1,5 +1,5 @@
-"""pytest wiring: nbval over the MyST Markdown chapters in ``book/``, hypothesis profiles and the
-data fixtures the tests share (``review``, ``fixture_review``, ``live_birth``).
+"""pytest wiring: nbval over the MyST Markdown chapters in ``book/`` and the data fixtures the tests share
+(``review``, ``fixture_review``, ``live_birth``) and the hypothesis profiles.
 
 nbval only reads ``.ipynb`` files, but the chapters are MyST Markdown notebooks
 (``book/NAME.md``, front matter with ``jupytext``/``kernelspec``). With ``--nbval``
@@ -57,25 +57,31 @@ _IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml", "applic
 IMAGE_KEYS = _IMAGE_MIMES + tuple(GLUE_PREFIX + m for m in _IMAGE_MIMES)
 
 
+
 HYPOTHESIS_PROFILES = {"ci": 25, "deep": 1000}  # examples per property test
 
 
-def pytest_addoption(parser):
-    parser.addoption("--nbval-execute", action="store_true",
-                     help="run every chapter in a new kernel, even when `make book` has just executed it "
-                          "(default: compare the build's execution when it is current, see built_notebook)")
+@functools.cache
+def hypothesis_profiles() -> None:
+    """Hypothesis profiles: ``ci`` (the default, what ``make check`` and ``make test`` run) and ``deep``, a long
+    search on demand (``HYPOTHESIS_PROFILE=deep make check``, e.g. after an engine change). A failing example
+    is kept in ``.hypothesis/`` and tried first on the next run either way.
 
-
-def pytest_configure(config):
-    """Hypothesis profiles: ``ci`` (the default, what ``make test`` runs) and ``deep``, a long
-    search on demand (``HYPOTHESIS_PROFILE=deep make check``, e.g. after an engine change).
-    A failing example is kept in ``.hypothesis/`` and tried first on the next run either way."""
+    Loaded when the first test module is collected, before it is imported (its ``@settings`` start from the
+    profile): a run of the chapters alone (``pytest book``, tests/test_book_infra.py's copies) never imports
+    hypothesis, which takes seconds."""
     from hypothesis import HealthCheck, settings
 
     for name, examples in HYPOTHESIS_PROFILES.items():
         settings.register_profile(name, max_examples=examples, deadline=None,
                                   suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_addoption(parser):
+    parser.addoption("--nbval-execute", action="store_true",
+                     help="run every chapter in a new kernel, even when `make book` has just executed it "
+                          "(default: compare the build's execution when it is current, see built_notebook)")
 
 
 # --------------------------------------------------------------------------- pytest-xdist
@@ -416,6 +422,8 @@ def pytest_report_header(config):
 
 
 def pytest_collect_file(file_path, parent):
+    if file_path.suffix == ".py" and file_path.name.startswith("test_"):
+        hypothesis_profiles()
     opt = parent.config.option
     if not (getattr(opt, "nbval", False) or getattr(opt, "nbval_lax", False)):
         return None
