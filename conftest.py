@@ -1,5 +1,5 @@
-"""pytest wiring: nbval over the MyST Markdown chapters in ``book/``, hypothesis profiles and the
-data fixtures the tests share (``review``, ``fixture_review``, ``live_birth``).
+"""pytest wiring: nbval over the MyST Markdown chapters in ``book/`` and the data fixtures the tests share
+(``review``, ``fixture_review``, ``live_birth``) and the hypothesis profiles.
 
 nbval only reads ``.ipynb`` files, but the chapters are MyST Markdown notebooks
 (``book/NAME.md``, front matter with ``jupytext``/``kernelspec``). With ``--nbval``
@@ -27,6 +27,7 @@ Written against nbval 0.11.0 (pinned in requirements.txt): ``_collect_cells`` mi
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import warnings
 from collections import defaultdict
@@ -38,6 +39,7 @@ from nbval.kernel import CURRENT_ENV_KERNEL_NAME, RunningKernel
 from nbval.plugin import (
     IPyNbCell,
     IPyNbFile,
+    coalesce_streams,
     find_comment_markers,
     find_metadata_tags,
 )
@@ -55,19 +57,31 @@ _IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml", "applic
 IMAGE_KEYS = _IMAGE_MIMES + tuple(GLUE_PREFIX + m for m in _IMAGE_MIMES)
 
 
+
 HYPOTHESIS_PROFILES = {"ci": 25, "deep": 1000}  # examples per property test
 
 
-def pytest_configure(config):
-    """Hypothesis profiles: ``ci`` (the default, what ``make test`` runs) and ``deep``, a long
-    search on demand (``HYPOTHESIS_PROFILE=deep make check``, e.g. after an engine change).
-    A failing example is kept in ``.hypothesis/`` and tried first on the next run either way."""
+@functools.cache
+def hypothesis_profiles() -> None:
+    """Hypothesis profiles: ``ci`` (the default, what ``make check`` and ``make test`` run) and ``deep``, a long
+    search on demand (``HYPOTHESIS_PROFILE=deep make check``, e.g. after an engine change). A failing example
+    is kept in ``.hypothesis/`` and tried first on the next run either way.
+
+    Loaded when the first test module is collected, before it is imported (its ``@settings`` start from the
+    profile): a run of the chapters alone (``pytest book``, tests/test_book_infra.py's copies) never imports
+    hypothesis, which takes seconds."""
     from hypothesis import HealthCheck, settings
 
     for name, examples in HYPOTHESIS_PROFILES.items():
         settings.register_profile(name, max_examples=examples, deadline=None,
                                   suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_addoption(parser):
+    parser.addoption("--nbval-execute", action="store_true",
+                     help="run every chapter in a new kernel, even when `make book` has just executed it "
+                          "(default: compare the build's execution when it is current, see built_notebook)")
 
 
 # --------------------------------------------------------------------------- pytest-xdist
@@ -232,6 +246,49 @@ def merge_golden(md_path: Path):
     return nb, None
 
 
+# --------------------------------------------------------------------------- the build's execution
+def _load_tool(name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"_tools_{name}", ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@functools.cache
+def _build_is_current(root: Path) -> bool:
+    """``_build/.inputs.sha256`` names the inputs as they are now (``make book`` wrote it, tools/inputs_hash.py)."""
+    recorded = root / "_build" / ".inputs.sha256"
+    if not (root / "_build" / ".jupyter_cache").is_dir() or not recorded.is_file():
+        return False
+    return recorded.read_text().strip() == _load_tool("inputs_hash").inputs_hash(root)
+
+
+def built_notebook(md_path: Path) -> nbformat.NotebookNode | None:
+    """The chapter as ``make book`` executed it, when that execution is the chapter's as it is now; else None.
+
+    ``make book`` (tools/execute_book.py) runs each chapter in a new kernel of this environment with
+    ``book/`` as its working directory, as nbval would, and keeps the executed notebook in
+    ``_build/.jupyter_cache``, keyed on the chapter's code. It is current when the key matches the
+    chapter's code now and every other input (``data/``, ``metarmc/``, the pins, ``_config.yml``, the
+    rest of ``book/``: tools/inputs_hash.py) has the hash the build recorded. Then comparing its
+    outputs with the golden copy tests exactly what running the chapter again would, without running
+    it a second time in ``make test``; ``--nbval-execute`` runs it anyway.
+    """
+    root = Path(md_path).parent.parent
+    if not _build_is_current(root):
+        return None
+    from jupyter_cache import get_cache
+
+    try:
+        cache = get_cache(root / "_build" / ".jupyter_cache")
+        record = cache.match_cache_notebook(read_chapter(md_path))
+        return cache.get_cache_bundle(record.pk).nb
+    except Exception:  # no record for this code, or an unreadable cache: run the chapter
+        return None
+
+
 # --------------------------------------------------------------------------- pytest items
 class GoldenProblem(Exception):
     pass
@@ -260,6 +317,8 @@ class MystChapterFile(IPyNbFile):
     """nbval's notebook collector, fed from ``book/NAME.md`` + ``tests/golden/NAME.ipynb``."""
 
     golden_problem: str | None = None
+    #: the code cells of :func:`built_notebook`, when the chapter's outputs come from the build
+    built_cells: list | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -270,6 +329,13 @@ class MystChapterFile(IPyNbFile):
         if self.golden_problem is not None:
             return  # nothing to run: no kernel
         opt = self.config.option
+        built = None if opt.nbval_execute else built_notebook(self.path)
+        if built is not None:
+            cells = _code_cells(built)
+            if [_norm(c.source) for c in cells] == [_norm(c.source) for c in _code_cells(self.nb)]:
+                self.built_cells = cells
+                self.setup_sanitize_files()
+                return  # the build's execution is this chapter's: no kernel
         kernel_name = opt.nbval_kernel_name or CURRENT_ENV_KERNEL_NAME
         self.kernel = RunningKernel(
             kernel_name,
@@ -320,13 +386,44 @@ class MystChapterFile(IPyNbFile):
                 warnings.warn_explicit(str(w.message), category=UserWarning, filename=loc, lineno=0)
             options.update(comment_opts)
             options.setdefault("check", self.compare_outputs)
-            yield IPyNbCell.from_parent(
+            yield ChapterCell.from_parent(
                 self, name=f"Cell {cell_num}", cell_num=cell_num, cell=cell, options=options
             )
             cell_num += 1
 
 
+class ChapterCell(IPyNbCell):
+    """nbval's cell check; when the chapter's build is current, on the outputs the build's execution stored."""
+
+    def runtest(self):
+        built = self.parent.built_cells
+        if built is None:
+            return super().runtest()
+        if self.options["skip"]:
+            pytest.skip()
+        # As IPyNbCell.runtest (nbval 0.11.0) once it has the outputs.
+        outs = coalesce_streams([nbformat.from_dict(out) for out in built[self.cell_num].get("outputs", [])])
+        self.test_outputs = outs
+        errors = [out for out in outs if out.get("output_type") == "error"]
+        if errors and not self.options["check_exception"]:
+            self.raise_cell_error("Cell execution caused an exception", "\n" + "\n".join(errors[0]["traceback"]))
+        unrun = self.cell.execution_count is None
+        if unrun and self.cell.outputs:
+            self.raise_cell_error("Unrun reference cell has outputs")
+        if self.options["check"] and not unrun and not self.compare_outputs(outs, coalesce_streams(self.cell.outputs)):
+            self.raise_cell_error("Cell outputs differ", "\n".join(self.comparison_traceback))
+
+
+def pytest_report_header(config):
+    if getattr(config.option, "nbval", False) and not config.option.nbval_execute and _build_is_current(ROOT):
+        return ("nbval: chapters that `make book` executed with the current inputs are compared from its "
+                "execution (_build/.jupyter_cache); --nbval-execute runs them again")
+    return None
+
+
 def pytest_collect_file(file_path, parent):
+    if file_path.suffix == ".py" and file_path.name.startswith("test_"):
+        hypothesis_profiles()
     opt = parent.config.option
     if not (getattr(opt, "nbval", False) or getattr(opt, "nbval_lax", False)):
         return None

@@ -195,8 +195,9 @@ def _check_columns(df: pd.DataFrame, required, subgroup):
         raise ValueError("no studies: the table is empty")
     keys = [subgroup, "study"] if subgroup else ["study"]
     for name in needed:
-        for study in df.loc[df[name].isna(), "study"]:
-            raise ValueError(f"study {study!r}: {name} is missing")
+        missing = df[name].isna().to_numpy()
+        if missing.any():
+            raise ValueError(f"study {df['study'].iloc[missing.argmax()]!r}: {name} is missing")
     duplicated = df.duplicated(keys)
     if duplicated.any():
         raise ValueError(f"study {df.loc[duplicated, 'study'].iloc[0]!r} appears twice"

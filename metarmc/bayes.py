@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import special
-from scipy.optimize import brentq
 
 TAU_PRIORS = ("half-normal", "half-Cauchy")
 INTERVALS = ("shortest", "central")
@@ -152,6 +151,7 @@ class _Posterior:
         if not 0 < p < 1:
             raise ValueError(f"a probability between 0 and 1 is needed; got {p!r}")
         low, high = self._bracket(parameter, p)
+        from scipy.optimize import brentq  # here: importing scipy.optimize costs every importer of metarmc ~0.3 s
         return brentq(lambda x: float(self.cdf(parameter, x)) - p, low, high, xtol=_XTOL, rtol=1e-15, maxiter=500)
 
     def _bracket(self, parameter, p):
@@ -179,6 +179,7 @@ class _Posterior:
         if parameter == "tau" and float(self.tau_density(0.0)) >= float(self.tau_density(self.quantile("tau", level))):
             return 0.0, self.quantile("tau", level)
         edge = 1e-9
+        from scipy.optimize import brentq  # here: importing scipy.optimize costs every importer of metarmc ~0.3 s
         p = brentq(gap, edge, 1 - level - edge, xtol=1e-14, rtol=1e-15, maxiter=500)
         return self.quantile(parameter, p), self.quantile(parameter, p + level)
 

@@ -14,7 +14,7 @@ import os
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -1363,6 +1363,9 @@ class Review:
     overlaps: pd.DataFrame
     screening: pd.DataFrame  # living review (issue 15)
     data_dir: Path
+    #: :meth:`_extracted`'s tables by their arguments: the frames above are read-only by contract, and the
+    #: same outcome is asked for dozens of times per page (each caller gets its own copy).
+    _tables: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def binary(self, outcome: str, main_only: bool = True, denominator: str | None = None) -> pd.DataFrame:
         """The extracted 2x2 counts of a binary outcome, one row per study (and denominator).
@@ -1604,7 +1607,13 @@ class Review:
         return table.loc[list(study_ids), list(domains)].reset_index(drop=True)
 
     def _extracted(self, outcome: str, kind: str, main_only: bool, denominator: str | None) -> pd.DataFrame:
-        """The extracted rows of an outcome of type ``kind``, typed and ordered."""
+        """The extracted rows of an outcome of type ``kind``, typed and ordered (a copy the caller owns)."""
+        key = (outcome, kind, main_only, denominator)
+        if key not in self._tables:
+            self._tables[key] = self._extract(outcome, kind, main_only, denominator)
+        return self._tables[key].copy()
+
+    def _extract(self, outcome: str, kind: str, main_only: bool, denominator: str | None) -> pd.DataFrame:
         if OUTCOMES.get(outcome) != kind:
             kinds = [name for name, of in OUTCOMES.items() if of == kind]
             raise ValueError(f"outcome must be a {kind} outcome ({', '.join(kinds)}); found {outcome!r}")

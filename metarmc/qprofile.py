@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 
 from .distributions import chi2_isf
 from .regression import fit_arrays, model_inputs, weighted_fit
@@ -100,4 +99,5 @@ def _q_root(model, critical: float) -> float:
     high = max(1.0, float(np.var(model.yi)))  # Q decreases to 0 as tau2 grows: widen until below
     while _generalised_q(model, high) > critical:
         high *= 10
+    from scipy.optimize import brentq  # here: importing scipy.optimize costs every importer of metarmc ~0.3 s
     return brentq(lambda t: _generalised_q(model, t) - critical, 0.0, high, xtol=1e-15, rtol=1e-14, maxiter=500)

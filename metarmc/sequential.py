@@ -30,6 +30,7 @@ trial sequential analysis (TSA). Copenhagen Trial Unit.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Callable
@@ -124,8 +125,14 @@ class _Mass(NamedTuple):
         simpson = np.ones(points)
         simpson[1:-1:2], simpson[2:-1:2] = 4.0, 2.0
         step = width / (points - 1) / 3
-        x = (nodes[:, :, None] - self.nodes[:, None, :] - mean[:, None, None]) / sd[:, None, None]
-        density = (np.exp(-x**2 / 2) @ self.weights[:, :, None])[..., 0]
+        # the (B, N, M) kernel is the hot spot of every boundary search: built in place, one array
+        x = np.subtract(nodes[:, :, None], self.nodes[:, None, :])
+        x -= mean[:, None, None]
+        x /= sd[:, None, None]
+        np.square(x, out=x)
+        x /= -2
+        np.exp(x, out=x)
+        density = (x @ self.weights[:, :, None])[..., 0]
         return _Mass(nodes, density / (math.sqrt(2 * math.pi) * sd[:, None]) * simpson * step[:, None])
 
 
@@ -251,12 +258,20 @@ def _futility(t, upper, alpha_one_sided, beta):
     start = np.full(len(t), fixed)
     if t.shape[1] == 1:
         return np.empty((len(t), 0)), start
-    gap = lambda drift: _futility_pass(t, upper, beta, drift)[1]  # noqa: E731
+    passes = {}  # by drift: the root search meets the same drift again (its bracket, its root)
+
+    def run(drift):
+        key = np.asarray(drift, dtype=float).tobytes()
+        if key not in passes:
+            passes[key] = _futility_pass(t, upper, beta, drift)
+        return passes[key]
+
+    gap = lambda drift: run(drift)[1]  # noqa: E731
     high = 1.25 * start
     while np.any(short := gap(high) > 0):
         high = np.where(short, 1.25 * high, high)
     drift = _solve(gap, start, high)
-    return _futility_pass(t, upper, beta, drift)[0], drift
+    return run(drift)[0], drift
 
 
 # --- boundaries -------------------------------------------------------------------------------
@@ -369,6 +384,30 @@ def sequential_boundaries(t, alpha: float = 0.05, power: float | None = 0.80,
         raise ValueError(f"sides must be 1 or 2; got {sides!r}")
     if power is not None:
         _check_level("power", power)
+    upper, spent, futility, drift, inflation, caught = _design(tuple(t.tolist()), alpha, power, sides,
+                                                               _numerics())
+    for message, category in caught:  # pass them on (on every call), and record whether any root search failed
+        warnings.warn(message, category, stacklevel=2)
+    converged = not any(issubclass(category, ConvergenceWarning) for _, category in caught)
+    lower = -upper if sides == 2 else np.full(len(t), -np.inf)
+    return Boundaries(t, upper.copy(), lower, futility.copy(), spent.copy(), alpha, power, sides, drift, inflation,
+                      converged)
+
+
+def _numerics() -> tuple:
+    """The integration grid and root-search settings in force (part of :func:`_design`'s key)."""
+    return _SD_RANGE, _NODES_PER_SD, _MAX_NODES, _TOL, _MAX_ITER
+
+
+@functools.lru_cache(maxsize=256)
+def _design(t: tuple, alpha: float, power: float | None, sides: int, numerics: tuple) -> tuple:
+    """:func:`sequential_boundaries`' numbers and the warnings raised computing them, once per design.
+
+    The boundaries are a pure function of these arguments (``numerics``: :func:`_numerics`), and a
+    review asks for the same design many times (each outcome's GRADE imprecision, its TSA, the TSA's
+    sensitivity grid): the result is kept (read-only; callers get copies) and its warnings replayed.
+    """
+    t = np.array(t)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         upper, spent = _efficacy(t[None, :], alpha, sides)
@@ -378,12 +417,10 @@ def sequential_boundaries(t, alpha: float = 0.05, power: float | None = 0.80,
             wedge, drift = _futility(t[None, :], upper, alpha / sides, 1 - power)
             futility = np.concatenate([wedge, upper[:, -1:]], axis=-1)
             drift, fixed = float(drift[0]), fixed + special.ndtri(power)
-    for warning in caught:  # pass them on, and record whether any root search failed
-        warnings.warn(warning.message, warning.category, stacklevel=2)
-    converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
-    lower = -upper[0] if sides == 2 else np.full(len(t), -np.inf)
-    return Boundaries(t, upper[0], lower, futility[0], spent[0], alpha, power, sides, drift,
-                      (drift / fixed) ** 2 if power is not None else np.nan, converged)
+    inflation = (drift / fixed) ** 2 if power is not None else np.nan
+    for values in (upper, spent, futility):
+        values.flags.writeable = False
+    return upper[0], spent[0], futility[0], drift, inflation, tuple((w.message, w.category) for w in caught)
 
 
 def _check_fractions(t) -> np.ndarray:

@@ -46,10 +46,11 @@ def run(args, cwd: Path, timeout: int = TIMEOUT) -> subprocess.CompletedProcess:
     )
 
 
-def run_nbval(root: Path, target: str = f"book/{CHAPTER}.md") -> subprocess.CompletedProcess:
+def run_nbval(root: Path, target: str = f"book/{CHAPTER}.md", quiet: str = "-q") -> subprocess.CompletedProcess:
+    """pytest --nbval on ``target`` of the copy at ``root`` (``quiet=""`` shows the report header)."""
     return run(
         [sys.executable, "-m", "pytest", str(root / target), "--nbval", "-p", "no:cacheprovider",
-         "--rootdir", str(root), "--color=no", "-q"],
+         "--rootdir", str(root), "--color=no", *filter(None, [quiet])],
         cwd=root,
     )
 
@@ -87,10 +88,14 @@ def live_birth_text(data_dir: Path) -> str:
 @pytest.mark.slow
 @pytest.mark.book
 def test_unchanged_copy_passes_nbval(tmp_path):
-    root = copy_book(tmp_path)
-    proc = run_nbval(root)
+    """The chapter run in a new kernel passes; a build whose inputs changed since is not trusted."""
+    root = copy_book(tmp_path, "tools")
+    _fake_build(root, edit=lambda text: text.replace(live_birth_text(root / "data"), "9.99 [0.01, 99.99]"))
+    (root / "book" / "notes.txt").write_text("an input of the chapters changed since the build\n")
+    proc = run_nbval(root, quiet="")
     assert proc.returncode == 0, output(proc)
-    assert re.search(r"\b\d+ passed\b", proc.stdout), output(proc)
+    assert re.search(r"\b\d+ passed\b", proc.stdout) and "compared from its execution" not in proc.stdout, \
+        output(proc)
 
 
 @pytest.mark.slow
@@ -165,7 +170,7 @@ def test_plain_markdown_is_not_a_chapter(tmp_path):
 @pytest.mark.slow
 @pytest.mark.book
 def test_regenerated_golden_passes_and_is_stable(tmp_path):
-    """tools/regen_golden.py writes what is committed, and the nbval check accepts it.
+    """tools/regen_golden.py writes what is committed (so the nbval check accepts it, as it accepts the committed copy).
 
     Shown on one chapter: every chapter's golden copy is compared with a fresh execution by the
     nbval run of `make test` already, so regenerating them all here would only repeat that.
@@ -188,8 +193,51 @@ def test_regenerated_golden_passes_and_is_stable(tmp_path):
         f"tests/golden/{CHAPTER}.ipynb is not what `make golden` writes now: regenerate it"
     )
     assert "image/png" not in first
-    proc = run_nbval(root)
+    # nbval compares exactly these cells: they are the committed copy's, which test_unchanged_copy_passes_nbval
+    # shows a new kernel reproduces (running the chapter once more here would repeat that)
+
+
+def _fake_build(root: Path, edit=lambda text: text) -> None:
+    """What `make book` leaves in _build/ for CHAPTER: its executed notebook in the execution cache (here the
+    golden copy's outputs, passed through ``edit``, stand in for an execution) and the inputs' hash."""
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    sys.path.insert(0, str(root))
+    try:
+        import conftest as book_conftest
+    finally:
+        sys.path.remove(str(root))
+    nb, problem = book_conftest.merge_golden(root / "book" / f"{CHAPTER}.md")
+    assert problem is None, problem
+    nb = nbformat.reads(edit(nbformat.writes(nb)), as_version=4)
+    get_cache(root / "_build" / ".jupyter_cache").cache_notebook_bundle(
+        CacheBundleIn(nb, str(root / "book" / f"{CHAPTER}.md")), check_validity=False)
+    proc = run([*HASH, "--root", str(root), "--write", str(root / "_build" / ".inputs.sha256")], cwd=root)
     assert proc.returncode == 0, output(proc)
+
+
+@pytest.mark.book
+def test_nbval_compares_the_builds_execution_when_it_is_current(tmp_path):
+    """After `make book`, nbval compares the outputs the build's execution stored instead of running the
+    chapter again: an output changed there fails the comparison, showing it; --nbval-execute runs the chapter."""
+    root = copy_book(tmp_path, "tools")
+    shown = live_birth_text(root / "data")
+    assert shown in golden_text(root), f"{CHAPTER}'s golden copy no longer shows {shown!r}: point this test elsewhere"
+    _fake_build(root, edit=lambda text: text.replace(shown, "9.99 [0.01, 99.99]"))
+    proc = run_nbval(root, quiet="")
+    assert proc.returncode == 1, output(proc)
+    assert "compared from its execution" in proc.stdout and "Cell outputs differ" in proc.stdout, output(proc)
+    assert "9.99 [0.01, 99.99]" in proc.stdout, output(proc)
+
+
+@pytest.mark.book
+def test_a_current_build_that_matches_the_golden_copy_passes(tmp_path):
+    root = copy_book(tmp_path, "tools")
+    _fake_build(root)
+    proc = run_nbval(root, quiet="")
+    assert proc.returncode == 0 and "compared from its execution" in proc.stdout, output(proc)
+    assert re.search(r"\b\d+ passed\b", proc.stdout), output(proc)
 
 
 def test_images_are_not_compared_and_addresses_are_masked():

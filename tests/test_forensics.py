@@ -204,14 +204,16 @@ def brute_force(table, hidden, printed, model, free_split=False) -> set:
         tuple((t, n - t) for t, n in zip(ts, sizes))
         for ts in itertools.product(*(range(1, n) for n in sizes)) if sum(ts) == n_t]
     found = set()
+    columns = {name: shown[name].tolist() for name in ("study", *COUNTS)}  # the shown rows, then the hidden ones
     for arms in splits:
         cells = [list(itertools.product(range(t + 1), range(c + 1))) for t, c in arms]
         for events in itertools.product(*cells):
-            unknown = [dict(study=h, events_t=e[0], total_t=a[0], events_c=e[1], total_c=a[1])
-                       for h, a, e in zip(hidden, arms, events)]
-            candidate = pd.concat([shown, pd.DataFrame(unknown)], ignore_index=True)
+            unknown = [(e[0], a[0], e[1], a[1]) for a, e in zip(arms, events)]
+            candidate = pd.DataFrame({"study": columns["study"] + list(hidden),
+                                      **{name: columns[name] + [u[i] for u in unknown]
+                                         for i, name in enumerate(COUNTS)}})
             if compatible(printed, meta_binary(candidate, model=model)):
-                found.add(tuple(v for u in unknown for v in (u["events_t"], u["total_t"], u["events_c"], u["total_c"])))
+                found.add(tuple(v for u in unknown for v in u))
     return found
 
 

@@ -202,7 +202,7 @@ def make_release(data_dir: str | Path | None = None, *, version: str | None = No
     data_dir = Path(data_dir) if data_dir is not None else find_data_dir()
     on = on or date.today()
     review = load(data_dir)
-    current = status(review, on=on)
+    current = current_version(data_dir, on=on)  # from the data's hash alone: nothing is computed twice
     if current.released:
         raise FileExistsError(f"the current data are already released as {current.version}")
     return write_release(data_dir, version or current.version, collect(review), on=on,
