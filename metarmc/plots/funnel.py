@@ -26,6 +26,7 @@ from ..pooling import pool_effects
 from ..results import MetaResult
 from ..schema import null_value
 from .forest import MEASURE_NAMES
+from .labels import place_labels
 from .style import (
     LINE_COLOUR,
     POOLED_COLOUR,
@@ -40,6 +41,8 @@ from .style import (
 #: The contours of a contour-enhanced funnel: two-sided P values of a study's own test of no
 #: effect, and the grey of the region beyond each (white where P > 0.10).
 CONTOURS = {0.10: "#EBEBEB", 0.05: "#D0D0D0", 0.01: "#ADADAD"}
+#: Area of a study's marker, in points squared (matplotlib's ``s``).
+STUDY_MARKER_SIZE = 36
 
 
 def funnel_points(result: MetaResult) -> pd.DataFrame:
@@ -149,17 +152,16 @@ def funnel_plot(result: MetaResult, ax=None, *, labels: bool = False,
         _draw_contours(ax, null_value(result.measure), se_max, result.is_ratio)
     ax.plot(x, y, ls="--", color=LINE_COLOUR, lw=1, gid="pseudo 95% limits")
     ax.axvline(centre, color=POOLED_COLOUR, lw=1, gid="fixed-effect estimate")
-    ax.scatter(points["estimate"], points["se"], s=36, marker="s", color=STUDY_COLOUR, zorder=3,
+    ax.scatter(points["estimate"], points["se"], s=STUDY_MARKER_SIZE, marker="s", color=STUDY_COLOUR, zorder=3,
                gid="studies")
     if len(extra):
-        ax.scatter(extra["estimate"], extra["se"], s=36, marker="o", facecolors="white",
+        ax.scatter(extra["estimate"], extra["se"], s=STUDY_MARKER_SIZE, marker="o", facecolors="white",
                    edgecolors=STUDY_COLOUR, zorder=3, gid="filled studies")
-    if labels:
-        for _, point in points.iterrows():
-            ax.annotate(point["study"], (point["estimate"], point["se"]), xytext=(5, 3),
-                        textcoords="offset points", fontsize=SMALL_FONT_SIZE)
     null = [null_value(result.measure)] if contours else []
     _style_axes(ax, result, [*x, *points["estimate"], *extra["estimate"], *null], se_max)
+    if labels:
+        place_labels(ax, points["estimate"].to_numpy(), points["se"].to_numpy(), list(points["study"]),
+                     marker_size=STUDY_MARKER_SIZE)
     if contours or len(extra):
         _legend(ax, contours, bool(len(extra)))
     return ax.figure
