@@ -477,8 +477,8 @@ def main(argv: list[str] | None = None) -> int:
         print("browser_check: no Chromium found (apt-get install chromium, or set CHROMIUM)")
         return 2
     shots = args.screenshots if str(args.screenshots) not in ("", ".") else None
-    problems = (site_check.check_site(args.site) + site_check.check_reader_text(args.site)
-                + site_check.check_prose_links(args.site))
+    problems = (site_check.check_site(args.site) + site_check.check_svg_downloads(args.site)
+                + site_check.check_reader_text(args.site) + site_check.check_prose_links(args.site))
     with Chromium(chromium) as browser:
         problems += check_in_browser(args.site, browser, screenshots=shots, jobs=args.jobs)
     pages = len(browsable(args.site))
