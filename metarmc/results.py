@@ -103,11 +103,15 @@ class MetaResult:
         total["analysis"] = analysis or "Total"
         return pd.concat([*parts, total], ignore_index=True)
 
+    def _statistic_text(self) -> str:
+        """The test statistic as the repr names it: ``z`` (normal), or ``t`` on k - 1 df with HKSJ."""
+        return f"t={short(self.z)} (df={self.q_df})" if self.hksj else f"z={short(self.z)}"
+
     def __repr__(self) -> str:
         ci = f"[{short(self.ci_low)}, {short(self.ci_high)}]"
         lines = [
             f"MetaResult({self.measure}, {self.label}, k={self.k})",
-            f"  estimate {short(self.estimate)} {ci}, z={short(self.z)}, p={short(self.p)}",
+            f"  estimate {short(self.estimate)} {ci}, {self._statistic_text()}, p={short(self.p)}",
             f"  heterogeneity: Q={short(self.q)} (df={self.q_df}, p={short(self.q_p)}), "
             f"I²={self.i2:.1f}%, tau²={short(self.tau2)}",
         ]

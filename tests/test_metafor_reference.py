@@ -172,3 +172,12 @@ def test_review_cases_are_run_on_todays_data(review_tables):
         for case in cases:
             assert case["input"] == table["input"] and case["dataset"] == table["dataset"], \
                 f"{case['id']} ran on other studies than data/ gives; {REGENERATE}"
+
+
+def test_the_summary_names_the_statistic_metafor_reports():
+    """metafor prints "t = ..., df = k - 1" for test = "knha" and "z = ..." otherwise; so does the repr."""
+    hksj = CASES["livebirth_trials_OR_IV_random_REML_hksj_pred"]
+    fixed = CASES["livebirth_paper_OR_MH_fixed"]
+    t_line, z_line = (repr(run(case)).splitlines()[1] for case in (hksj, fixed))
+    assert f"t={hksj['expected']['z']:.4g} (df={hksj['expected']['t_df']:.0f})" in t_line
+    assert f"z={fixed['expected']['z']:.4g}," in z_line
