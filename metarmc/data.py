@@ -26,6 +26,7 @@ from .schema import MEASURES, MODELS, RATIO_MEASURES, VALUE_COLUMNS
 __all__ = [
     "DENOMINATORS",
     "DENOMINATOR_WORDS",
+    "ENROLLED_WORDS",
     "DERIVATIONS",
     "DERIVATION_WORDS",
     "DESIGN_COLUMNS",
@@ -62,6 +63,7 @@ __all__ = [
     "source_kinds",
     "source_words",
     "validate",
+    "women_counted",
 ]
 
 # --------------------------------------------------------------------------- value kinds
@@ -157,6 +159,26 @@ DENOMINATOR_WORDS = {
     "liveborn": "liveborn babies",
 }
 """Who the counts are out of (:data:`DENOMINATORS`) in a reader's words."""
+#: What ``itt`` means in a study that did not randomise: everyone it enrolled in the comparison.
+ENROLLED_WORDS = "all women enrolled"
+
+
+def women_counted(table: pd.DataFrame) -> list[str]:
+    """Who each row's counts are out of, in a reader's words (:data:`DENOMINATOR_WORDS`), saying
+    "enrolled" rather than "randomised" for the ``itt`` rows of studies that did not randomise.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Rows with ``denominator`` and ``randomised`` (``yes``/``no``/``unclear``).
+
+    Examples
+    --------
+    >>> women_counted(pd.DataFrame({"denominator": ["itt", "itt", "pregnant"], "randomised": ["yes", "no", "no"]}))
+    ['all randomised women', 'all women enrolled', 'women who became pregnant']
+    """
+    return [ENROLLED_WORDS if denominator == "itt" and randomised == "no" else DENOMINATOR_WORDS[denominator]
+            for denominator, randomised in zip(table["denominator"], table["randomised"])]
 DERIVATIONS = ("reported", "derived_from_percent", "derived_from_arms", "secondary_source")
 SOURCE_TYPES = ("full_text", "abstract", "conference_abstract", "registry", "companion_report", "other_review",
                 "lay_summary")

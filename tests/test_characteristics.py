@@ -128,7 +128,7 @@ def test_characteristics_have_no_codes(review):
 def test_characteristics_outcomes(review):
     entry = characteristics(review, "coulam1995")
     assert entry.outcomes.startswith("Live birth, out of women who became pregnant: 18/29 with IVIG vs 11/32 control "
-                                     "(main analysis); as printed, from abstract; checked by a second")
+                                     "(in the paper's analysis); as printed, from abstract; checked by a second")
     assert "Miscarriage, out of women who became pregnant: 11/29 with IVIG vs 21/32 control" in entry.outcomes
     assert "Birth weight (g): no report giving it could be reached or read in full" in entry.missing_outcomes
 

@@ -353,3 +353,14 @@ def test_overlapping_pairs_are_checked_against_every_analysis(review):
     assert pooled == ["Live birth, as the paper did it; Live birth, by the analysis plan"]
     assert "both are pooled in live birth, as the paper did it" in provenance.overlap_sentences(
         replace(review, overlaps=pair))[0]
+
+
+def test_the_bottom_line_says_which_sensitivity_analyses_cross_1(review):
+    """On today's data the ad hoc HKSJ interval (0.99 to 2.51) and the analysis without derived and lay-source
+    counts include an OR of 1 while the plan's primary interval (1.05 to 2.35) does not (book/20)."""
+    from metarmc.review.abstract import robustness
+
+    sentence = robustness(review)
+    assert sentence.startswith("Its confidence interval excludes an odds ratio of 1")
+    assert "but not in 2 of the 6 sensitivity analyses of the same trials (HKSJ with the ad hoc correction and " \
+           "without derived and lay-source counts)" in sentence

@@ -14,12 +14,12 @@ from typing import NamedTuple
 import pandas as pd
 
 from ..audit import RULE_TITLES
-from ..formatting import first_upper, listing, studies_text
+from ..formatting import counted, first_upper, listing, studies_text
 from ..grade import SYMBOLS, SummaryOfFindings, statement
 from .audit import audit_flags
 from .findings import PRINTED_ONLY
 from .paper import summary
-from .plan import PLAN
+from .plan import PLAN, sensitivity_analyses
 from .registry import INTERVENTION
 from .release import effect_verb
 
@@ -64,6 +64,25 @@ def bottom_line(sof: SummaryOfFindings, safety: str = "") -> BottomLine:
     if safety:
         harm += f" Other safety signals come from weak sources with few numbers: {safety}."
     return BottomLine(first_upper(effect), certainty, first_upper(harm))
+
+
+def robustness(review, outcome: str = "live_birth") -> str:
+    """Whether the plan's confidence interval keeps excluding no effect (an odds ratio of 1) in
+    the plan's sensitivity analyses of the same trials, in a sentence for the bottom line.
+
+    The analysis that adds the non-randomised studies answers another question and is left out.
+    """
+    runs = sensitivity_analyses(review, outcome)
+    primary, same_trials = runs.iloc[0], runs.iloc[1:][~runs["scenario"].iloc[1:].str.startswith("body:")]
+    crossing = same_trials[(same_trials["ci_low"] < 1) & (same_trials["ci_high"] > 1)]
+    if primary["ci_low"] < 1 < primary["ci_high"]:
+        return "Its confidence interval includes an odds ratio of 1 (no effect)."
+    if crossing.empty:
+        return (f"Its confidence interval excludes an odds ratio of 1 (no effect) in all "
+                f"{counted(len(same_trials), 'sensitivity analysis', 'sensitivity analyses')} of the same trials.")
+    names = [name.split(": ", 1)[-1] for name in crossing["scenario"]]
+    return (f"Its confidence interval excludes an odds ratio of 1 (no effect), but not in {len(crossing)} of the "
+            f"{len(same_trials)} sensitivity analyses of the same trials ({listing(names)}): the result is fragile.")
 
 
 def compact_sof(sof: SummaryOfFindings) -> pd.DataFrame:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..data import DENOMINATOR_WORDS, DERIVATION_WORDS, ROB_DOMAINS, STATUS_REASONS, source_kinds, source_words
+from ..data import DERIVATION_WORDS, ROB_DOMAINS, STATUS_REASONS, source_kinds, source_words, women_counted
 from ..living.records import REGISTRY_ID
 from ..plots.rob import ROB_DOMAIN_NAMES
 from ..plots.style import JUDGMENT_STYLE
@@ -158,16 +158,16 @@ def extraction_check(review) -> pd.DataFrame:
     return ours.assign(double=double)[["study_id", "outcome", "denominator", "main", "double"]].reset_index(drop=True)
 
 
-def _outcome_line(row, double: bool) -> str:
+def _outcome_line(row, double: bool, counted: str) -> str:
     title = OUTCOMES[row.outcome].title
     if pd.notna(row.events_t):
         numbers = f"{row.events_t}/{row.total_t} with IVIG vs {row.events_c}/{row.total_c} control"
     else:
         numbers = f"means in {row.n_t} vs {row.n_c}"
     kinds = source_words(row.source_type)
-    use = "main analysis" if row.main == "yes" else "sensitivity analyses only"
+    use = "in the paper's analysis" if row.main == "yes" else "not in the paper's analysis"
     check = "checked by a second, independent extraction" if double else "extracted once"
-    return (f"{title}, out of {DENOMINATOR_WORDS[row.denominator]}: {numbers} ({use}); "
+    return (f"{title}, out of {counted}: {numbers} ({use}); "
             f"{DERIVATION_WORDS[row.derivation]}, from {kinds}; {check}")
 
 
@@ -176,8 +176,10 @@ def _outcomes(review, study_id: str) -> tuple[str, str, str]:
     rows = review.outcomes[review.outcomes["study_id"] == study_id]
     extracted = rows[rows["status"] == "extracted"]
     checks = extraction_check(review).set_index(["study_id", "outcome", "denominator"])["double"]
-    lines = [_outcome_line(r, bool(checks.get((study_id, r.outcome, r.denominator), False)))
-             for r in extracted.itertuples()]
+    randomised = review.studies.set_index("study_id").loc[study_id, "randomised"]
+    counted = women_counted(extracted.assign(randomised=randomised))
+    lines = [_outcome_line(r, bool(checks.get((study_id, r.outcome, r.denominator), False)), words)
+             for r, words in zip(extracted.itertuples(), counted)]
     without = rows[~rows["outcome"].isin(extracted["outcome"])].drop_duplicates("outcome")
     missing = [f"{OUTCOMES[r.outcome].title}: {STATUS_REASONS[r.status]}" for r in without.itertuples()]
     kinds = dict.fromkeys(k for t in extracted["source_type"] for k in source_kinds(t))

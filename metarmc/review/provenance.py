@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..data import DENOMINATOR_WORDS, DERIVATION_WORDS, source_words
+from ..data import DERIVATION_WORDS, source_words, women_counted
 from .paper import reproduce
 from .plan import primary_table
 from .registry import INTERVENTION, OUTCOMES
@@ -41,14 +41,14 @@ def source_table(table: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns ``Study``, ``Women counted`` (:data:`~metarmc.data.DENOMINATOR_WORDS`),
+        Columns ``Study``, ``Women counted`` (:func:`~metarmc.data.women_counted`),
         ``IVIG`` and ``Control`` (events/total), ``How obtained``
         (:data:`~metarmc.data.DERIVATION_WORDS`) and ``Source``
         (:func:`~metarmc.data.source_words`), one row per study in the table's order.
     """
     return pd.DataFrame({
         "Study": table["study"].to_numpy(),
-        "Women counted": table["denominator"].map(DENOMINATOR_WORDS).to_numpy(),
+        "Women counted": women_counted(table),
         INTERVENTION: [f"{r.events_t}/{r.total_t}" for r in table.itertuples()],
         "Control": [f"{r.events_c}/{r.total_c}" for r in table.itertuples()],
         "How obtained": table["derivation"].map(DERIVATION_WORDS).str.capitalize().to_numpy(),
