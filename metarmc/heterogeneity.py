@@ -193,7 +193,10 @@ def tau2_reml(yi, vi, include) -> tuple[np.ndarray, np.ndarray]:
               {\\sum w_i^2} + \\frac{1}{\\sum w_i}\\right), \\qquad w_i = \\frac1{v_i + \\tau^2}
 
     started at the DerSimonian-Laird value and iterated until the change is below 1e-12.
-    In a batch, each meta-analysis stops iterating as soon as it has converged.
+    In a batch, each meta-analysis stops iterating as soon as it has converged. The restricted
+    likelihood can have a local maximum at τ² = 0 below a larger one inside: where the
+    iteration ends at 0, it is run again from Hedges' estimator (metafor's start for REML), and
+    the root with the larger restricted likelihood (:func:`reml_log_likelihood`) is kept.
 
     Parameters
     ----------
@@ -214,13 +217,55 @@ def tau2_reml(yi, vi, include) -> tuple[np.ndarray, np.ndarray]:
     >>> tau2, converged = tau2_reml(np.array([0.0, 1.0, 3.0]), np.array([0.5, 0.5, 0.5]), np.ones(3, bool))
     >>> round(float(tau2), 6), bool(converged)   # equal variances: tau2 = s_y^2 - v = 7/3 - 1/2
     (1.833333, True)
+
+    Five precise null trials and one imprecise one at 2: from the DerSimonian-Laird start the
+    iteration stops at the local maximum τ² = 0; metafor's rma(method = "REML") gives 0.3613.
+
+    >>> yi, vi = np.array([0, 0, 0, 0, 0, 2.0]), np.array([0.025, 0.025, 0.025, 1 / 248, 1 / 1224, 2 / 11])
+    >>> round(float(tau2_reml(yi, vi, np.ones(6, bool))[0]), 4)
+    0.3613
     """
     fixed_w = include / vi
     q = cochran_q(yi, vi, weighted_mean(yi, fixed_w), include)
     start = tau2_dersimonian_laird(q, vi, include)
-    k = yi.shape[-1]
+    tau2, done = _reml_iterate(start, yi, vi, include)
+    at_zero = (tau2 == 0) & (_tau2_hedges(yi, include, vi) > 0)
+    if at_zero.any():
+        inside, inside_done = _reml_iterate(np.where(at_zero, _tau2_hedges(yi, include, vi), 0.0), yi, vi, include)
+        better = at_zero & (reml_log_likelihood(inside, yi, vi, include) > reml_log_likelihood(tau2, yi, vi, include))
+        tau2, done = np.where(better, inside, tau2), np.where(better, inside_done, done)
+    several = study_count(include) > 1
+    return np.where(several, tau2, 0.0), done | ~several
+
+
+def reml_log_likelihood(tau2, yi, vi, include) -> np.ndarray:
+    """The restricted log-likelihood of the random-effects model at ``tau2``, without its constant.
+
+    .. math:: \\ell_R(\\tau^2) = -\\tfrac12 \\Big[\\sum_i \\log(v_i + \\tau^2) + \\log \\sum_i w_i
+              + \\sum_i w_i (y_i - \\hat\\mu)^2\\Big], \\qquad w_i = \\frac1{v_i + \\tau^2}
+
+    (Viechtbauer 2005, eq. 12 with an intercept only; :func:`metarmc.regression.reml_log_likelihood`
+    is the same with moderators).
+    """
+    w = include / (vi + np.asarray(tau2)[..., None])
+    mu = weighted_mean(yi, w)
+    return -0.5 * (study_sum(include * np.log(vi + np.asarray(tau2)[..., None])) + np.log(study_sum(w))
+                   + study_sum(w * (yi - mu[..., None]) ** 2))
+
+
+def _tau2_hedges(yi, include, vi) -> np.ndarray:
+    """Hedges' estimator, :math:`\\max(0, s_y^2 - \\bar v)`: unweighted variance of the effects less mean variance."""
+    k = study_count(include)
+    mean = study_sum(include * yi) / k
+    spread = study_sum(include * (yi - mean[..., None]) ** 2) / np.maximum(k - 1, 1)
+    return np.maximum(0.0, spread - study_sum(include * vi) / k)
+
+
+def _reml_iterate(start, yi, vi, include) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed-point iteration of :func:`tau2_reml` from ``start``: (τ², converged), shaped like ``start``."""
+    k, batch = yi.shape[-1], yi.shape[:-1]
     y, v, inc = (np.broadcast_to(a, yi.shape).reshape(-1, k) for a in (yi, vi, include))
-    tau2 = start.reshape(-1).astype(float)
+    tau2 = np.broadcast_to(start, batch).reshape(-1).astype(float)
     active = np.arange(tau2.size)
     for _ in range(_REML_MAX_ITER):
         updated = _reml_update(tau2[active], y[active], v[active], inc[active])
@@ -233,9 +278,8 @@ def tau2_reml(yi, vi, include) -> tuple[np.ndarray, np.ndarray]:
     done[active] = False
     if active.size:
         warnings.warn(f"REML tau2 did not converge in {_REML_MAX_ITER:,} iterations for {active.size} of "
-                      f"{tau2.size} analyses", ConvergenceWarning, stacklevel=2)
-    several = study_count(include) > 1
-    return np.where(several, tau2.reshape(start.shape), 0.0), done.reshape(start.shape) | ~several
+                      f"{tau2.size} analyses", ConvergenceWarning, stacklevel=3)
+    return tau2.reshape(batch), done.reshape(batch)
 
 
 def _reml_update(tau2, yi, vi, include):
