@@ -55,7 +55,8 @@ from .registry import outcome as registry_outcome
 #: Denominators that count pregnancies: absolute effects are then per 1,000 pregnant women.
 PREGNANCIES = ("pregnant", "clinical_pregnancy")
 #: Indirectness: each ground, the study column it reads and the values that make a study indirect.
-INDIRECT = {"population RIF": ("rm_type", ("RIF",)), "no placebo control": ("placebo_controlled", ("no",))}
+INDIRECT = {"women with recurrent implantation failure, not miscarriage": ("rm_type", ("RIF",)),
+            "no placebo control": ("placebo_controlled", ("no",))}
 #: A study "may meet" the plan's criteria when none of its design columns says it does not.
 POSSIBLY = {"randomised": ("yes", "unclear"), "placebo_controlled": ("yes", "unclear")}
 
