@@ -229,9 +229,10 @@ def tau2_reml(yi, vi, include) -> tuple[np.ndarray, np.ndarray]:
     q = cochran_q(yi, vi, weighted_mean(yi, fixed_w), include)
     start = tau2_dersimonian_laird(q, vi, include)
     tau2, done = _reml_iterate(start, yi, vi, include)
-    at_zero = (tau2 == 0) & (_tau2_hedges(yi, include, vi) > 0)
+    hedges = _tau2_hedges(yi, vi, include)
+    at_zero = (tau2 == 0) & (hedges > 0)
     if at_zero.any():
-        inside, inside_done = _reml_iterate(np.where(at_zero, _tau2_hedges(yi, include, vi), 0.0), yi, vi, include)
+        inside, inside_done = _reml_iterate(np.where(at_zero, hedges, 0.0), yi, vi, include)
         better = at_zero & (reml_log_likelihood(inside, yi, vi, include) > reml_log_likelihood(tau2, yi, vi, include))
         tau2, done = np.where(better, inside, tau2), np.where(better, inside_done, done)
     several = study_count(include) > 1
@@ -253,7 +254,7 @@ def reml_log_likelihood(tau2, yi, vi, include) -> np.ndarray:
                    + study_sum(w * (yi - mu[..., None]) ** 2))
 
 
-def _tau2_hedges(yi, include, vi) -> np.ndarray:
+def _tau2_hedges(yi, vi, include) -> np.ndarray:
     """Hedges' estimator, :math:`\\max(0, s_y^2 - \\bar v)`: unweighted variance of the effects less mean variance."""
     k = study_count(include)
     mean = study_sum(include * yi) / k
