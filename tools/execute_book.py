@@ -4,7 +4,8 @@
 jupyter-book (myst-nb, ``execute_notebooks: cache``) runs the chapters one after another while
 Sphinx reads them. This runs every chapter of ``_toc.yml`` whose code is not in the cache yet,
 ``--jobs`` at a time, each in a fresh kernel of this Python with ``book/`` as its working
-directory, and stores the executed notebooks in the cache exactly as myst-nb would (jupyter-cache's
+directory (forked from ``tools/warm_kernel.py``'s server, which has imported the libraries once),
+and stores the executed notebooks in the cache exactly as myst-nb would (jupyter-cache's
 own worker, the notebook read by myst-nb's jupyter-cache reader, the timeout and ``allow_errors``
 of ``_config.yml``). Sphinx then finds every chapter in the cache and only renders it.
 
@@ -18,16 +19,23 @@ the Makefile clears the cache when those change. Exits 1, with the traceback, if
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import os
+import subprocess
 import sys
+import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import yaml
 from jupyter_cache import get_cache
 from jupyter_cache.executors.basic import ExecutionWorkerLocalMProc, ProcessData
+from jupyter_cache.executors.utils import single_nb_execution
+from jupyter_client.manager import AsyncKernelManager
 from myst_nb.core.read import myst_nb_reader_plugin
+from traitlets import default
 
 HERE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(HERE))
@@ -70,10 +78,61 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+WARM_KERNEL = HERE / "tools" / "warm_kernel.py"
+
+
+class WarmKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernels are forked by ``tools/warm_kernel.py``'s server at ``socket``.
+
+    They talk to it over Unix sockets (``ipc``) rather than local TCP ports, named after the kernel
+    and kept beside the server's socket, since a kernel runs in its chapter's folder.
+    """
+
+    socket: str = ""
+
+    @default("transport")
+    def _transport_default(self) -> str:
+        return "ipc"
+
+    @default("ip")
+    def _ip_default(self) -> str:
+        return os.path.join(os.path.dirname(self.socket), f"kernel-{uuid.uuid4().hex}")
+
+    def format_kernel_cmd(self, extra_arguments=None) -> list[str]:
+        command = super().format_kernel_cmd(extra_arguments)  # [python, -m, ipykernel_launcher, -f, file]
+        arguments = command[command.index("ipykernel_launcher") + 1:]
+        return [sys.executable, str(WARM_KERNEL), "client", self.socket, *arguments]
+
+
+class WarmKernelWorker(ExecutionWorkerLocalMProc):
+    """jupyter-cache's worker (local folder, one process per chapter), its kernel from the warm server."""
+
+    def execute(self, project_nb, data: ProcessData):
+        return single_nb_execution(project_nb.nb, cwd=str(Path(project_nb.uri).parent), timeout=data.timeout,
+                                   allow_errors=data.allow_errors, kernel_manager_class=WarmKernelManager)
+
+
+@contextlib.contextmanager
+def warm_kernels():
+    """Run ``tools/warm_kernel.py``'s server (yielded) while the block runs; its kernels replace fresh ones."""
+    with tempfile.TemporaryDirectory(prefix="warm-kernel-") as folder:
+        WarmKernelManager.socket = os.path.join(folder, "socket")
+        server = subprocess.Popen([sys.executable, str(WARM_KERNEL), "serve", WarmKernelManager.socket],
+                                  stdout=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            if server.stdout.readline().strip() != "ready":
+                raise RuntimeError(f"{WARM_KERNEL.name} did not start (exit status {server.wait()})")
+            yield server
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, 9)  # the server and any kernel still running
+            server.wait()
+
+
 def _run(data: ProcessData) -> tuple[int, str, float]:
     """One chapter through jupyter-cache's worker: (status 0/1/2, uri, seconds)."""
     start = time.monotonic()
-    status, uri = ExecutionWorkerLocalMProc()(data)
+    status, uri = WarmKernelWorker()(data)
     return status, uri, time.monotonic() - start
 
 
@@ -95,7 +154,7 @@ def execute(cache, paths: list[Path], *, jobs: int, timeout: int, allow_errors: 
         record = cache.add_nb_to_project(str(path), read_data=READER)
         work.append(ProcessData(record.pk, record.uri, cache, timeout, allow_errors))
     failures = []
-    with multiprocessing.get_context("fork").Pool(min(jobs, len(work))) as pool:
+    with warm_kernels(), multiprocessing.get_context("fork").Pool(min(jobs, len(work))) as pool:
         for status, uri, seconds in pool.imap_unordered(_run, work, chunksize=1):
             name = Path(uri).relative_to(HERE) if Path(uri).is_relative_to(HERE) else uri
             if status == 0:

@@ -4,7 +4,8 @@
 jupyter-cache re-executes a chapter only when its code (or kernel) changes; a chapter's outputs
 also depend on the data in ``data/``, on the ``metarmc`` package, on the pinned R reference
 values the methods course shows (``validation/metafor/``), on the pinned libraries
-(``requirements.txt``), on the execution settings (``_config.yml``) and on any other file under
+(``requirements.txt``), on the execution settings (``_config.yml``), on how the chapters are executed
+(``tools/execute_book.py``, ``tools/warm_kernel.py``) and on any other file under
 ``book/`` a chapter might read. This prints one SHA-256 over every file under those paths
 (relative path and content; ``__pycache__`` and ``*.pyc`` left out), so the Makefile can clear
 the execution cache, and every chapter is run again, when one of them changes.
@@ -27,7 +28,8 @@ import hashlib
 import sys
 from pathlib import Path
 
-DEFAULT_PATHS = ("data", "metarmc", "book", "validation/metafor", "_config.yml", "requirements.txt")
+DEFAULT_PATHS = ("data", "metarmc", "book", "validation/metafor", "_config.yml", "requirements.txt",
+                 "tools/execute_book.py", "tools/warm_kernel.py")
 SKIP_DIRS = {"__pycache__"}
 SKIP_SUFFIXES = {".pyc", ".pyo"}
 SKIP_GLOBS = ("book/*.md",)  # the chapters: jupyter-cache sees their code
