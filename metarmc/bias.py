@@ -43,11 +43,11 @@ import pandas as pd
 from .distributions import t_p
 from .effects import log_odds_ratio, peto_statistics
 from .formatting import number, short
-from .heterogeneity import study_sum
 from .pooling import Pooled, masked, pool_effects, prepare_binary
 from .regression import fit_arrays
 from .results import MetaResult
 from .schema import BINARY_COLUMNS, is_ratio, null_value
+from .wls import study_sum
 
 #: The tests of :class:`AsymmetryTest`, and what each regresses.
 ASYMMETRY_TESTS = {

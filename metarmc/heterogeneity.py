@@ -6,7 +6,8 @@ padding when a batch mixes meta-analyses of different sizes) carry no weight. Ca
 ``yi``/``vi`` already cleaned so that excluded entries are finite (see
 :func:`metarmc.pooling.masked`).
 
-DerSimonian-Laird, Q and I² follow Review Manager 5 (Deeks & Higgins 2010). REML,
+DerSimonian-Laird, Q and I² follow Review Manager 5 (Deeks & Higgins 2010). REML (its one home
+is :func:`metarmc.wls.tau2_reml`, shared with meta-regression),
 Paule-Mandel, Hartung-Knapp-Sidik-Jonkman (with or without the ad hoc variance correction) and
 prediction intervals are **beyond RevMan**.
 
@@ -27,30 +28,13 @@ meta-analysis. J R Stat Soc A 172:137-159 (prediction interval, Cochrane Handboo
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .distributions import chi2_sf, t_975
+from .wls import intercept, study_count, study_sum, tau2_reml
 
 #: Iterations of bisection for Paule-Mandel (interval shrinks by 2**-ITER).
 _BISECTION_STEPS = 100
-#: Convergence of the REML fixed-point iteration (absolute change in τ²) and its cap.
-_REML_TOL, _REML_MAX_ITER = 1e-12, 10_000
-
-
-def study_sum(values: np.ndarray) -> np.ndarray:
-    """Sum over the studies (last) axis.
-
-    Done as a product with a vector of ones: BLAS makes this several times faster than
-    ``ndarray.sum`` over a short last axis, which matters for a million meta-analyses.
-    """
-    return values @ np.ones(values.shape[-1])
-
-
-def study_count(include: np.ndarray) -> np.ndarray:
-    """Number of included studies per meta-analysis."""
-    return study_sum(include).astype(int)
 
 
 def weighted_mean(yi: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -182,115 +166,6 @@ def tau2_paule_mandel(yi, vi, include) -> np.ndarray:
     return np.where(df > 0, (low + high) / 2, 0.0)
 
 
-class ConvergenceWarning(RuntimeWarning):
-    """An iterative estimator stopped at its iteration cap without meeting its tolerance."""
-
-
-def tau2_reml(yi, vi, include) -> tuple[np.ndarray, np.ndarray]:
-    """Restricted maximum-likelihood τ² (beyond RevMan), by Viechtbauer's fixed-point iteration.
-
-    .. math:: \\tau^2 \\leftarrow \\max\\left(0, \\frac{\\sum w_i^2\\,[(y_i - \\hat\\mu)^2 - v_i]}
-              {\\sum w_i^2} + \\frac{1}{\\sum w_i}\\right), \\qquad w_i = \\frac1{v_i + \\tau^2}
-
-    started at the DerSimonian-Laird value and iterated until the change is below 1e-12.
-    In a batch, each meta-analysis stops iterating as soon as it has converged. The restricted
-    likelihood can have a local maximum at τ² = 0 below a larger one inside: where the
-    iteration ends at 0, it is run again from Hedges' estimator (metafor's start for REML), and
-    the root with the larger restricted likelihood (:func:`reml_log_likelihood`) is kept.
-
-    Parameters
-    ----------
-    yi, vi : ndarray, shape (..., k)
-        Effects and variances (excluded entries finite).
-    include : ndarray of bool, shape (..., k)
-
-    Returns
-    -------
-    tau2 : ndarray, shape (...)
-        0 for a single study.
-    converged : ndarray of bool, shape (...)
-        False where the iteration hit its cap of 10,000 steps; a :class:`ConvergenceWarning`
-        then says how many analyses did not converge.
-
-    Examples
-    --------
-    >>> tau2, converged = tau2_reml(np.array([0.0, 1.0, 3.0]), np.array([0.5, 0.5, 0.5]), np.ones(3, bool))
-    >>> round(float(tau2), 6), bool(converged)   # equal variances: tau2 = s_y^2 - v = 7/3 - 1/2
-    (1.833333, True)
-
-    Five precise null trials and one imprecise one at 2: from the DerSimonian-Laird start the
-    iteration stops at the local maximum τ² = 0; metafor's rma(method = "REML") gives 0.3613.
-
-    >>> yi, vi = np.array([0, 0, 0, 0, 0, 2.0]), np.array([0.025, 0.025, 0.025, 1 / 248, 1 / 1224, 2 / 11])
-    >>> round(float(tau2_reml(yi, vi, np.ones(6, bool))[0]), 4)
-    0.3613
-    """
-    fixed_w = include / vi
-    q = cochran_q(yi, vi, weighted_mean(yi, fixed_w), include)
-    start = tau2_dersimonian_laird(q, vi, include)
-    tau2, done = _reml_iterate(start, yi, vi, include)
-    hedges = _tau2_hedges(yi, vi, include)
-    at_zero = (tau2 == 0) & (hedges > 0)
-    if at_zero.any():
-        inside, inside_done = _reml_iterate(np.where(at_zero, hedges, 0.0), yi, vi, include)
-        better = at_zero & (reml_log_likelihood(inside, yi, vi, include) > reml_log_likelihood(tau2, yi, vi, include))
-        tau2, done = np.where(better, inside, tau2), np.where(better, inside_done, done)
-    several = study_count(include) > 1
-    return np.where(several, tau2, 0.0), done | ~several
-
-
-def reml_log_likelihood(tau2, yi, vi, include) -> np.ndarray:
-    """The restricted log-likelihood of the random-effects model at ``tau2``, without its constant.
-
-    .. math:: \\ell_R(\\tau^2) = -\\tfrac12 \\Big[\\sum_i \\log(v_i + \\tau^2) + \\log \\sum_i w_i
-              + \\sum_i w_i (y_i - \\hat\\mu)^2\\Big], \\qquad w_i = \\frac1{v_i + \\tau^2}
-
-    (Viechtbauer 2005, eq. 12 with an intercept only; :func:`metarmc.regression.reml_log_likelihood`
-    is the same with moderators).
-    """
-    w = include / (vi + np.asarray(tau2)[..., None])
-    mu = weighted_mean(yi, w)
-    return -0.5 * (study_sum(include * np.log(vi + np.asarray(tau2)[..., None])) + np.log(study_sum(w))
-                   + study_sum(w * (yi - mu[..., None]) ** 2))
-
-
-def _tau2_hedges(yi, vi, include) -> np.ndarray:
-    """Hedges' estimator, :math:`\\max(0, s_y^2 - \\bar v)`: unweighted variance of the effects less mean variance."""
-    k = study_count(include)
-    mean = study_sum(include * yi) / k
-    spread = study_sum(include * (yi - mean[..., None]) ** 2) / np.maximum(k - 1, 1)
-    return np.maximum(0.0, spread - study_sum(include * vi) / k)
-
-
-def _reml_iterate(start, yi, vi, include) -> tuple[np.ndarray, np.ndarray]:
-    """The fixed-point iteration of :func:`tau2_reml` from ``start``: (τ², converged), shaped like ``start``."""
-    k, batch = yi.shape[-1], yi.shape[:-1]
-    y, v, inc = (np.broadcast_to(a, yi.shape).reshape(-1, k) for a in (yi, vi, include))
-    tau2 = np.broadcast_to(start, batch).reshape(-1).astype(float)
-    active = np.arange(tau2.size)
-    for _ in range(_REML_MAX_ITER):
-        updated = _reml_update(tau2[active], y[active], v[active], inc[active])
-        converged = np.abs(updated - tau2[active]) < _REML_TOL
-        tau2[active] = updated
-        active = active[~converged]
-        if active.size == 0:
-            break
-    done = np.ones(tau2.size, bool)
-    done[active] = False
-    if active.size:
-        warnings.warn(f"REML tau2 did not converge in {_REML_MAX_ITER:,} iterations for {active.size} of "
-                      f"{tau2.size} analyses", ConvergenceWarning, stacklevel=3)
-    return tau2.reshape(batch), done.reshape(batch)
-
-
-def _reml_update(tau2, yi, vi, include):
-    """One fixed-point step of the REML equation (see :func:`tau2_reml`)."""
-    w = include / (vi + tau2[:, None])
-    mu = weighted_mean(yi, w)
-    resid = include * ((yi - mu[:, None]) ** 2 - vi)
-    return np.maximum(0.0, study_sum(w**2 * resid) / study_sum(w**2) + 1 / study_sum(w))
-
-
 def between_study_variance(method: str, q, yi, vi, include) -> tuple[np.ndarray, np.ndarray]:
     """τ² by ``method`` ("DL" from the pooling method's own ``q``, "REML", "PM"), and whether it converged.
 
@@ -302,7 +177,7 @@ def between_study_variance(method: str, q, yi, vi, include) -> tuple[np.ndarray,
     elif method == "PM":
         tau2 = tau2_paule_mandel(yi, vi, include)
     else:
-        return tau2_reml(yi, vi, include)
+        return tau2_reml(yi, vi, intercept(np.shape(yi)[-1]), include)
     return tau2, np.ones(np.shape(tau2), bool)
 
 

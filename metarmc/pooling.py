@@ -27,8 +27,8 @@ import numpy as np
 from . import heterogeneity as het
 from .distributions import Z_95, normal_p, t_975, t_p
 from .effects import BINARY_EFFECTS, Cells, continuity_corrected, estimable, peto_statistics
-from .heterogeneity import study_sum
 from .schema import BINARY_MEASURES, HKSJ_OPTIONS, METHODS, MODELS, TAU2_METHODS
+from .wls import study_sum
 
 
 class Pooled(NamedTuple):

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from .distributions import chi2_isf
-from .regression import fit_arrays, model_inputs, weighted_fit
+from .regression import fit_arrays, model_inputs
+from .wls import weighted_fit
 
 #: The rows of :func:`heterogeneity_ci`.
 ROWS = ("tau2", "tau", "i2", "h2")

@@ -28,7 +28,6 @@ Higgins JPT, Thompson SG (2002). Quantifying heterogeneity in a meta-analysis. S
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -36,32 +35,16 @@ import numpy as np
 import pandas as pd
 
 from .distributions import Z_95, chi2_sf, f_sf, normal_p, t_975, t_p
-from .heterogeneity import ConvergenceWarning, study_count, study_sum
 from .pooling import masked
 from .results import MetaResult
+from .wls import study_count, study_sum, tau2_reml, trace_p, weighted_fit
 
 #: τ² estimators; "FE" is the fixed-effect model (τ² = 0).
 TAU2_METHODS = ("REML", "DL", "PM", "FE")
 #: Name of the intercept row of :attr:`MetaRegression.coefficients`.
 INTERCEPT = "intercept"
-#: Convergence of REML's Fisher scoring (change in τ², relative to max(1, τ²)) and its cap.
-_REML_TOL, _REML_MAX_ITER = 1e-12, 1000
 #: Bisection steps for Paule-Mandel (the bracket shrinks by 2**-steps).
 _BISECTION_STEPS = 100
-#: A design column whose QR diagonal is below this fraction of the largest is collinear.
-_RANK_TOL = 1e-10
-
-
-class WeightedFit(NamedTuple):
-    """One weighted least-squares step (batch shape ``B``; k studies, p coefficients)."""
-
-    beta: np.ndarray  # (B, p)
-    cov: np.ndarray  # (B, p, p): (X'WX)^-1
-    rss: np.ndarray  # (B,): sum of w_i (y_i - x_i'beta)^2, the generalised Q
-    weight: np.ndarray  # (B, k): w_i = include / (v_i + tau2)
-    resid: np.ndarray  # (B, k)
-    hat: np.ndarray  # (B, k): diagonal of X (X'WX)^-1 X'W
-    residual_maker: np.ndarray  # (B, k, k): I - W^1/2 X (X'WX)^-1 X' W^1/2
 
 
 class RegressionFit(NamedTuple):
@@ -80,39 +63,6 @@ class RegressionFit(NamedTuple):
     resid: np.ndarray  # (B, k): y_i - x_i'beta
 
 
-def weighted_fit(yi, vi, X, include, tau2) -> WeightedFit:
-    """Weighted least squares with weights :math:`w_i = 1/(v_i + \\tau^2)`, by QR decomposition.
-
-    .. math:: \\hat\\beta = (X^\\top W X)^{-1} X^\\top W y, \\qquad
-              Q(\\tau^2) = \\sum_i w_i (y_i - x_i^\\top \\hat\\beta)^2 = y^\\top P y,
-              \\qquad P = W - W X (X^\\top W X)^{-1} X^\\top W
-
-    The QR factors of :math:`W^{1/2} X` keep the accuracy of ill-conditioned designs (an
-    uncentred year). Where the included studies leave the design rank-deficient the batch
-    entry is NaN.
-    """
-    w = include / (vi + np.asarray(tau2)[..., None])
-    root = np.sqrt(w)
-    q, r = np.linalg.qr(root[..., None] * X)
-    diag = np.abs(np.diagonal(r, axis1=-2, axis2=-1))
-    deficient = diag.min(axis=-1) <= _RANK_TOL * diag.max(axis=-1)
-    r = np.where(deficient[..., None, None], np.eye(r.shape[-1]), r)
-    r_inv = np.linalg.inv(r)
-    cov = r_inv @ np.swapaxes(r_inv, -1, -2)
-    beta = np.einsum("...jk,...ik,...i->...j", cov, X, w * yi)
-    nan = np.where(deficient, np.nan, 1.0)
-    beta, cov = beta * nan[..., None], cov * nan[..., None, None]
-    resid = yi - np.einsum("...ij,...j->...i", X, beta)
-    hat = (q**2).sum(axis=-1)
-    residual_maker = np.eye(w.shape[-1]) - q @ np.swapaxes(q, -1, -2)
-    return WeightedFit(beta, cov, study_sum(w * resid**2), w, resid, hat * nan[..., None], residual_maker)
-
-
-def _trace_p(fit: WeightedFit) -> np.ndarray:
-    """:math:`\\operatorname{tr} P = \\sum_i w_i (1 - h_i)`."""
-    return study_sum(fit.weight * (1 - fit.hat))
-
-
 def tau2_dersimonian_laird(yi, vi, X, include) -> np.ndarray:
     """DerSimonian-Laird τ² for meta-regression (Raudenbush 2009).
 
@@ -123,7 +73,7 @@ def tau2_dersimonian_laird(yi, vi, X, include) -> np.ndarray:
     fit = weighted_fit(yi, vi, X, include, np.zeros(np.shape(yi)[:-1]))
     df = study_count(include) - X.shape[-1]
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(df > 0, np.maximum(0.0, (fit.rss - df) / _trace_p(fit)), 0.0)
+        return np.where(df > 0, np.maximum(0.0, (fit.rss - df) / trace_p(fit)), 0.0)
 
 
 def tau2_paule_mandel(yi, vi, X, include) -> np.ndarray:
@@ -146,97 +96,13 @@ def tau2_paule_mandel(yi, vi, X, include) -> np.ndarray:
     return np.where(df > 0, (low + high) / 2, 0.0)
 
 
-def tau2_reml(yi, vi, X, include) -> np.ndarray:
-    """Restricted maximum-likelihood τ²: the root of the REML score, by safeguarded Fisher scoring.
-
-    .. math:: \\tau^2 \\leftarrow \\tau^2 + \\frac{y^\\top P P y - \\operatorname{tr} P}
-              {\\operatorname{tr}(P P)}
-
-    started at the Hedges (HE) estimate, as metafor does. The score
-    :math:`y^\\top P P y - \\operatorname{tr} P` is positive below the root and negative above
-    it, so every evaluated point narrows a bracket; a Fisher step that would leave the bracket
-    (plain Fisher scoring can cycle, e.g. with one very precise outlying study) is replaced by
-    its midpoint. τ² = 0 when the score is not positive at 0. Iterated until the change is below
-    1e-12 (relative to max(1, τ²)); in a batch each analysis stops as soon as it has converged,
-    and one still moving after 1,000 steps raises a :class:`~metarmc.heterogeneity.ConvergenceWarning`.
-
-    The REML likelihood can have a local maximum inside while its largest value is at τ² = 0
-    (the score is then negative at 0, positive further on, and zero at the inner maximum).
-    As metafor's ``rma()`` does ("Fisher scoring algorithm may have gotten stuck at a local
-    maximum. Setting tau^2 = 0"), the root is kept only when its restricted log-likelihood
-    (:func:`reml_log_likelihood`) is not below the one at τ² = 0. Example: ``yi = (0, 0, 0.0599,
-    -0.8223, -1.6673)``, ``vi = (0.375, 0.01, 0.01, 1, 0.375)`` without moderators has an inner
-    root at τ² ≈ 0.184 with a lower likelihood than τ² = 0, which metafor and this function return.
-    """
-    shape, k, p = np.shape(yi)[:-1], np.shape(yi)[-1], X.shape[-1]
-    flat = [np.broadcast_to(a, (*shape, k)).reshape(-1, k) for a in (yi, vi, include)]
-    design = np.broadcast_to(X, (*shape, k, p)).reshape(-1, k, p)
-    tau2 = _tau2_hedges(*flat, design)
-    low, high = np.zeros_like(tau2), np.full_like(tau2, np.inf)
-    active = np.arange(tau2.size)
-    for _ in range(_REML_MAX_ITER):
-        y, v, inc, x = (a[active] for a in (*flat, design))
-        score, information = _score(tau2[active], y, v, x, inc)
-        here = tau2[active]
-        low[active] = np.where(score > 0, here, low[active])
-        high[active] = np.where(score <= 0, here, high[active])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            step = here + np.where(information > 0, score / information, 0.0)
-        inside = (step > low[active]) & (step < high[active])
-        middle = np.where(np.isfinite(high[active]), (low[active] + high[active]) / 2, 2 * here + 1)
-        updated = np.where(inside, step, middle)
-        updated = np.where((here == 0) & (score <= 0), 0.0, updated)   # the boundary solution
-        converged = np.abs(updated - here) <= _REML_TOL * np.maximum(1.0, updated)
-        tau2[active] = updated
-        active = active[~converged]
-        if active.size == 0:
-            break
-    if active.size:
-        warnings.warn(f"meta-regression REML tau2 did not converge in {_REML_MAX_ITER:,} iterations for "
-                      f"{active.size} of {tau2.size} analyses", ConvergenceWarning, stacklevel=2)
-    at_zero = reml_log_likelihood(np.zeros_like(tau2), *flat, design) > reml_log_likelihood(tau2, *flat, design)
-    tau2 = np.where(at_zero, 0.0, tau2)
-    df = study_count(include) - p
-    return np.where(df > 0, tau2.reshape(shape), 0.0)
-
-
-def reml_log_likelihood(tau2, yi, vi, include, X) -> np.ndarray:
-    """The restricted log-likelihood at ``tau2``, without its constant.
-
-    .. math:: \\ell_R(\\tau^2) = -\\tfrac12 \\Big[\\sum_i \\log(v_i + \\tau^2)
-              + \\log\\lvert X^\\top W X\\rvert + y^\\top P y\\Big]
-
-    (Viechtbauer 2005, eq. 12; the constant :math:`-\\tfrac{k-p}{2}\\log 2\\pi` is left out,
-    so only differences are meaningful).
-    """
-    fit = weighted_fit(yi, vi, X, include, tau2)
-    log_det_information = -np.linalg.slogdet(fit.cov)[1]
-    return -0.5 * (study_sum(include * np.log(vi + np.asarray(tau2)[..., None])) + log_det_information + fit.rss)
-
-
-def _score(tau2, yi, vi, X, include) -> tuple[np.ndarray, np.ndarray]:
-    """The REML score :math:`y^\\top PPy - \\operatorname{tr} P` (up to a factor 1/2) and its expected
-    information :math:`\\operatorname{tr}(PP)`, at ``tau2``."""
-    fit = weighted_fit(yi, vi, X, include, tau2)
-    w = fit.weight
-    information = np.einsum("...i,...j,...ij->...", w, w, fit.residual_maker**2)
-    return study_sum((w * fit.resid) ** 2) - _trace_p(fit), information
-
-
-def _tau2_hedges(yi, vi, include, X) -> np.ndarray:
-    """Hedges' (HE) estimator, REML's start: :math:`\\max(0, (RSS_{OLS} - \\operatorname{tr}(P_{OLS} V))/(k - p))`."""
-    ols = weighted_fit(yi, np.ones_like(vi), X, include, np.zeros(len(yi)))
-    df = study_count(include) - X.shape[-1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        he = (ols.rss - study_sum(include * vi * (1 - ols.hat))) / df
-    return np.where(df > 0, np.maximum(0.0, he), 0.0)
-
-
 def between_study_variance(yi, vi, X, include, method) -> np.ndarray:
     """τ² by ``method`` ("REML", "DL", "PM"; "FE" gives 0) for every analysis of the batch."""
     if method == "FE":
         return np.zeros(np.shape(yi)[:-1])
-    return {"REML": tau2_reml, "DL": tau2_dersimonian_laird, "PM": tau2_paule_mandel}[method](yi, vi, X, include)
+    if method == "REML":
+        return tau2_reml(yi, vi, X, include)[0]
+    return {"DL": tau2_dersimonian_laird, "PM": tau2_paule_mandel}[method](yi, vi, X, include)
 
 
 def fit_arrays(yi, vi, X, *, tau2="REML", hksj=False, include=None) -> RegressionFit:
@@ -276,7 +142,7 @@ def fit_arrays(yi, vi, X, *, tau2="REML", hksj=False, include=None) -> Regressio
         k = study_count(include)
         df = k - X.shape[-1]
         s2w = np.where(fit.rss <= np.finfo(float).eps, 0.0, fit.rss / df) if hksj else np.ones_like(t2)
-        vt = df / _trace_p(fixed)
+        vt = df / trace_p(fixed)
         weight = fit.weight / study_sum(fit.weight)[..., None]
     return RegressionFit(beta=fit.beta, vb=fit.cov * s2w[..., None, None], tau2=t2, s2w=s2w,
                          qe=np.maximum(0.0, fixed.rss), vt=vt, k=k, df=df, weight=weight, hat=fit.hat,

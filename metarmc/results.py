@@ -36,7 +36,7 @@ class MetaResult:
     subgroup differences ``subgroup_q``, ``subgroup_df``, ``subgroup_p``. Quantities that are
     not applicable (Q's p value for one study, a prediction interval for k < 3 or when not
     asked for) are NaN. ``converged`` is False when REML's τ² hit its iteration cap (a
-    :class:`~metarmc.heterogeneity.ConvergenceWarning` was issued too). ``hksj`` is False,
+    :class:`~metarmc.wls.ConvergenceWarning` was issued too). ``hksj`` is False,
     True or ``"adhoc"`` (:data:`metarmc.schema.HKSJ_OPTIONS`).
     """
 

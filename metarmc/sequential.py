@@ -44,9 +44,9 @@ from scipy import special
 from . import heterogeneity as het
 from .cumulative import cumulative_pooled
 from .formatting import short
-from .heterogeneity import ConvergenceWarning
 from .measures import control_risk
 from .pooling import Pooled, inverse_variance
+from .wls import ConvergenceWarning
 
 SIDES = (1, 2)
 BENEFITS = ("lower", "higher")
@@ -290,7 +290,7 @@ class Boundaries:
     ``inflation`` :math:`= (\\theta / (z_{1-\\alpha/s} + z_{1-\\beta}))^2` the factor by which
     the information would have to grow for the design to keep its power. ``converged`` is
     False when a root search stopped at its iteration cap (a
-    :class:`~metarmc.heterogeneity.ConvergenceWarning` was issued too).
+    :class:`~metarmc.wls.ConvergenceWarning` was issued too).
     """
 
     information_fraction: np.ndarray

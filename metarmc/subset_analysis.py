@@ -16,9 +16,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .heterogeneity import study_sum
 from .pooling import pool_effects
 from .regression import model_inputs
+from .wls import study_sum
 
 #: The statistics of :func:`gosh`, one column each, before the membership columns.
 GOSH_COLUMNS = ("estimate", "i2", "tau2", "q", "k")

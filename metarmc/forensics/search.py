@@ -19,9 +19,10 @@ from itertools import repeat
 import numpy as np
 
 from ..effects import Cells, log_odds_ratio
-from ..heterogeneity import cochran_q, i_squared, study_count, tau2_dersimonian_laird
+from ..heterogeneity import cochran_q, i_squared, tau2_dersimonian_laird
 from ..pooling import inverse_variance, mh_odds_ratio, pool_binary, prepare_binary
 from ..printed import PrintedResult
+from ..wls import study_count
 from .matching import SCREEN_SLACK, compatible, compatible_effect, compatible_pooled
 from .space import Grid, Sampler
 
