@@ -21,6 +21,9 @@ JB_FLAGS    ?= -W -n --keep-going
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST_ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Python's bytecode caches (__pycache__/, git-ignored) are written even where the environment turns
+# them off: otherwise every chapter kernel and every test worker compiles metarmc and the tests afresh.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help venv install check lint check-quotes book inputs-check test test-times golden site-check linkcheck \
         clean distclean
