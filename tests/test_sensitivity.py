@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metarmc import OUTCOMES, as_the_paper_did, meta_binary, meta_continuous, reproduce, standard_scenarios
+from metarmc import OUTCOMES, as_the_paper_did, data, meta_binary, meta_continuous, reproduce, standard_scenarios
 from metarmc import sensitivity as sens
 
 TWO = pd.DataFrame({"study": ["A", "B"], "events_t": [12, 5], "total_t": [20, 18],
@@ -168,3 +168,13 @@ def test_standard_scenarios_on_the_review_data(review):
     has_itt = set(every.loc[every["denominator"] == "itt", "study_id"])
     assert set(itt["study_id"]) == set(main["study_id"])
     assert all(row.denominator == "itt" for row in itt.itertuples() if row.study_id in has_itt)
+
+
+def test_a_study_with_figures_only_in_another_report_is_listed_as_such(review):
+    from metarmc.review.paper import SECONDARY_ONLY, missing_list
+
+    rep = reproduce(review, "live_birth")
+    lines = dict(line[4:].split("**: ") for line in missing_list(rep).splitlines())
+    assert rep.secondary == ("Jafarzadeh 2019",)  # the companion report's 38/44 vs 21/50 (outcomes.csv)
+    assert lines["Jafarzadeh 2019"] == SECONDARY_ONLY
+    assert lines["Carp 2001"] == data.STATUS_REASONS["not_found"]

@@ -56,6 +56,7 @@ class Reproduction:
     reported: pd.Series
     table: pd.DataFrame
     missing: pd.DataFrame
+    secondary: tuple[str, ...] = ()  # studies with figures only from another report (main=no rows)
 
     @property
     def match(self) -> str:
@@ -72,7 +73,9 @@ def reproduce(review, name: str) -> Reproduction:
     analysis = OUTCOMES[name]
     table = study_table(review, analysis)
     result = as_the_paper_did(table, analysis) if len(table) else None
-    return Reproduction(analysis, result, review.reported_row(name), table, review.missing(name))
+    every = study_table(review, analysis, main_only=False)
+    secondary = tuple(every.loc[~every["study_id"].isin(table["study_id"]), "study"].unique())
+    return Reproduction(analysis, result, review.reported_row(name), table, review.missing(name), secondary)
 
 
 def subgroup_table(review) -> pd.DataFrame:
@@ -209,7 +212,16 @@ def missing_list(rep: Reproduction) -> str:
     """The included studies without numbers for ``rep``'s outcome, as a Markdown list with the reason in words.
 
     One line per study, ``- **Carp 2001**: no report giving it could be reached or read in full``
-    (:data:`~metarmc.data.STATUS_REASONS`); empty when every study has numbers.
+    (:data:`~metarmc.data.STATUS_REASONS`), or for a study whose figures come only from another
+    report of it (``rep.secondary``) that they are kept for the sensitivity analyses
+    (:data:`SECONDARY_ONLY`); empty when every study has numbers.
     """
     missing = rep.missing.drop_duplicates("study")
-    return "\n".join(f"- **{row.study}**: {STATUS_REASONS[row.status]}" for row in missing.itertuples())
+    reasons = [SECONDARY_ONLY if row.study in rep.secondary else STATUS_REASONS[row.status]
+               for row in missing.itertuples()]
+    return "\n".join(f"- **{study}**: {reason}" for study, reason in zip(missing["study"], reasons))
+
+
+#: What :func:`missing_list` adds for a study whose only figures come from another report of it.
+SECONDARY_ONLY = ("only another report of the same trial gives figures, which this review keeps for the "
+                  "{doc}`sensitivity analyses <12-sensitivity>`")
