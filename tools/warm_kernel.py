@@ -28,7 +28,6 @@ kernel prints exactly what a fresh one does.
 
 from __future__ import annotations
 
-import array
 import importlib.util
 import json
 import os
@@ -96,11 +95,7 @@ def serve(path: str) -> None:
 
 def receive(connection: socket.socket) -> tuple[dict, list[int]]:
     """The client's request (argv, cwd, env) and its three standard streams."""
-    fds = array.array("i")
-    data, ancillary, _, _ = connection.recvmsg(1 << 20, socket.CMSG_LEN(len(STREAMS) * fds.itemsize))
-    for level, kind, payload in ancillary:
-        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-            fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
+    data, fds, _, _ = socket.recv_fds(connection, 1 << 20, len(STREAMS))  # the client's socket.send_fds
     while chunk := connection.recv(1 << 16):  # the rest of the request, up to the client's SHUT_WR
         data += chunk
     return json.loads(data), list(fds)
