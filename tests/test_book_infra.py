@@ -391,3 +391,30 @@ def test_execute_book_takes_the_notebook_chapters_of_the_toc_in_its_order(tmp_pa
     found = execute_book.toc_chapters(tmp_path)
     assert [p.name for p in found] == ["intro.md", "b.md", "a.md"]  # toc order; no plain page, no missing file
     assert [p.stem for p in execute_book.toc_chapters(ROOT)][:1] == ["01-introduction"]
+
+
+def _store_notebooks(args):
+    """Store 40 one-cell notebooks into the cache at ``path`` (one parallel worker of the test below)."""
+    from jupyter_cache.cache.main import CacheBundleIn
+
+    cache_class, path, worker = args
+    cache = cache_class(path)
+    for i in range(40):
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"x = {worker * 1000 + i}")])
+        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        cache.cache_notebook_bundle(CacheBundleIn(notebook, f"/book/{worker}-{i}.md"), check_validity=False)
+
+
+def test_parallel_workers_store_their_chapters_one_at_a_time(tmp_path):
+    # jupyter-cache alone loses this race within a few notebooks (KeyError: "Notebook file does not
+    # exist for cache record"), which failed a fresh clone's make book once
+    import multiprocessing
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        from execute_book import SerialWriteCache
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        pool.map(_store_notebooks, [(SerialWriteCache, str(tmp_path), worker) for worker in range(2)])
+    assert len(SerialWriteCache(str(tmp_path)).list_cache_records()) == 80

@@ -30,7 +30,7 @@ import uuid
 from pathlib import Path
 
 import yaml
-from jupyter_cache import get_cache
+from jupyter_cache.cache.main import JupyterCacheBase
 from jupyter_cache.executors.basic import ExecutionWorkerLocalMProc, ProcessData
 from jupyter_cache.executors.utils import single_nb_execution
 from jupyter_client.manager import AsyncKernelManager
@@ -79,6 +79,22 @@ def default_jobs() -> int:
 
 
 WARM_KERNEL = HERE / "tools" / "warm_kernel.py"
+#: Held while a worker stores an executed chapter; the forked workers inherit it.
+_CACHE_WRITE = multiprocessing.get_context("fork").Lock()
+
+
+class SerialWriteCache(JupyterCacheBase):
+    """jupyter-cache's cache, into which the parallel workers store their chapters one at a time.
+
+    Storing a notebook ends with jupyter-cache's truncation, which lists the records to keep and
+    then those to delete in two queries: a record another worker creates in between is deleted
+    while its notebook is still being written ("Notebook file does not exist for cache record").
+    """
+
+    def cache_notebook_bundle(self, *args, **kwargs):
+        with _CACHE_WRITE:
+            return super().cache_notebook_bundle(*args, **kwargs)
+
 
 
 class WarmKernelManager(AsyncKernelManager):
@@ -175,7 +191,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     root = args.root.resolve()
-    cache = get_cache(args.cache or root / "_build" / ".jupyter_cache")
+    cache = SerialWriteCache(str(args.cache or root / "_build" / ".jupyter_cache"))
     chapters = toc_chapters(root)
     todo = stale(cache, chapters)
     if not todo:
