@@ -452,7 +452,8 @@ LINK_PAGES = {
     "book/11-audit.html": "",
     "book/14-conclusion.html": "",
     "book/a.html": """<article>
-<p>The audit chapter checks it; <a href="11-audit.html">the audit chapter</a> is linked; see the conclusion.</p>
+<p>The audit chapter checks it; <a href="11-audit.html">the audit chapter</a> is linked; see the conclusion.
+The chapter <em>Conclusion</em> weighs it; the chapter <a href="14-conclusion.html">Conclusion</a> is linked.</p>
 <p>As chapter 13 says; Chapter 24 of the Handbook; the course chapter <a href="11-audit.html">Audit</a>;
 the outcome chapters; at the top of the page.</p>
 <p>Counts in <code>data/outcomes.csv</code>; in <a href="../_downloads/0a/outcomes.csv"><code>outcomes.csv</code></a>;
@@ -469,11 +470,13 @@ def test_prose_link_check_finds_chapters_and_data_files_named_without_a_link(tmp
     assert [p.partition(': "')[0] for p in problems] == [
         "book/a.html: chapter named without a link",   # The audit chapter
         "book/a.html: chapter named without a link",   # see the conclusion (a chapter's title)
+        "book/a.html: chapter named without a link",   # The chapter *Conclusion*
         "book/a.html: chapter named without a link",   # chapter 13
         "book/a.html: outcomes.csv named without a download link",
         "book/a.html: outcomes.csv named without a download link",  # linked, but not to the download
     ], listing(problems)
     assert "The audit chapter checks it" in problems[0] and "see the conclusion" in problems[1]
+    assert "The chapter Conclusion weighs" in problems[2]
 
 
 LAYOUT_PAGES = {

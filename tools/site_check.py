@@ -537,10 +537,11 @@ def chapter_titles(site: Path) -> dict[str, str]:
 
 
 def _see_title(titles: dict[str, str]) -> re.Pattern:
-    """"see the conclusion", "(see Summary of findings)": ``see`` then a chapter's title."""
+    """"see the conclusion", "(see Summary of findings)", "the chapter *Conclusion*": ``see`` or
+    ``the chapter`` then a chapter's title."""
     words = sorted({t for t in titles.values() if t and t not in NOT_A_CHAPTER_TITLE}, key=len, reverse=True)
     alternatives = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in words)
-    return re.compile(rf"\b[Ss]ee\s+(?:the\s+)?(?:{alternatives})s?\b(?![/.-]\w)", re.IGNORECASE)
+    return re.compile(rf"\b(?:see|the\s+chapter)\s+(?:the\s+)?(?:{alternatives})s?\b(?![/.-]\w)", re.IGNORECASE)
 
 
 def data_files(root: Path = REPOSITORY) -> set[str]:
