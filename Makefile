@@ -16,6 +16,7 @@ STAMP  := $(VENV)/.installed
 BUILD  := _build
 CACHE  := $(BUILD)/.jupyter_cache
 INPUTS := $(BUILD)/.inputs.sha256
+SOURCES := $(BUILD)/.sources.sha256
 JB_FLAGS    ?= -W -n --keep-going
 # Chapters executed at once by `make book`, pytest-xdist workers in `make check` / `make test`.
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
@@ -25,7 +26,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # them off: otherwise every chapter kernel and every test worker compiles metarmc and the tests afresh.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help venv install check lint check-quotes book inputs-check test test-times golden site-check linkcheck \
+.PHONY: help venv install check lint check-quotes book html inputs-check test test-times golden site-check linkcheck \
         clean distclean
 
 help:
@@ -75,9 +76,19 @@ inputs-check:
 	  $(PY) tools/inputs_hash.py --write $(INPUTS); \
 	fi
 
+# Nothing to do when no file of the repository has changed since the last successful build
+# ($(SOURCES), hashed before that build started); otherwise `make html`.
+book: $(STAMP)
+	@if $(PY) tools/inputs_hash.py --everything --check $(SOURCES) 2>/dev/null && test -f $(BUILD)/html/index.html; then \
+	  echo "book: no file changed since the last build: open $(BUILD)/html/index.html"; \
+	else \
+	  rm -f $(SOURCES) && $(PY) tools/inputs_hash.py --everything --write $(SOURCES).next && \
+	  $(MAKE) --no-print-directory html && mv $(SOURCES).next $(SOURCES); \
+	fi
+
 # The chapters not in the execution cache run first, JOBS at a time (tools/execute_book.py);
 # Sphinx then reads every chapter's outputs from the cache.
-book: $(STAMP)
+html: $(STAMP)
 	@$(MAKE) --no-print-directory inputs-check
 	$(PY) tools/execute_book.py --cache $(CACHE) --jobs $(JOBS)
 	$(JB) build . --builder html $(JB_FLAGS)

@@ -332,6 +332,23 @@ def test_inputs_hash_check_and_write(tmp_path):
     assert proc.returncode == 1 and "changed" in proc.stderr
 
 
+def test_everything_hash_covers_every_source_and_no_build_output(tmp_path):
+    root = _tree(tmp_path)
+    (root / "book").mkdir()
+    everything = [*HASH, "--root", str(root), "--everything"]
+    h0 = run(everything, cwd=root).stdout.strip()
+    for leftover in ("_build/html/index.html", ".venv/bin/python", ".git/HEAD", "metarmc.egg-info/PKG-INFO",
+                     ".pytest_cache/v", "metarmc/__pycache__/x.pyc"):
+        (root / leftover).parent.mkdir(parents=True, exist_ok=True)
+        (root / leftover).write_text("built\n")
+    assert run(everything, cwd=root).stdout.strip() == h0  # output, environments and caches are not sources
+    (root / "book" / "01-intro.md").write_text("# Prose\n")
+    h1 = run(everything, cwd=root).stdout.strip()
+    assert h1 != h0  # a chapter (which the execution-inputs hash leaves to jupyter-cache)
+    (root / "references.bib").write_text("@book{x}\n")
+    assert run(everything, cwd=root).stdout.strip() != h1  # any other file of the repository
+
+
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 def test_makefile_clears_execution_cache_when_inputs_change(tmp_path):
     """`make book` runs `make inputs-check` first: same inputs keep the cache, new ones drop it."""

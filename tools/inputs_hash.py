@@ -19,6 +19,10 @@ outputs; ``tools/sphinx_executed_notebooks.py`` puts them back.)
     python tools/inputs_hash.py --check FILE       # exit 0 if FILE holds the current hash, 1 if not
     python tools/inputs_hash.py --write FILE       # store the current hash in FILE
     python tools/inputs_hash.py --root DIR [PATH ...]   # other root / folders (default: see DEFAULT_PATHS)
+    python tools/inputs_hash.py --everything --check FILE   # every file the site is built from, chapters too
+
+``--everything`` lets ``make book`` skip the whole build when no file has changed since the last
+successful one (Sphinx alone takes a few seconds to find that out).
 """
 
 from __future__ import annotations
@@ -33,9 +37,11 @@ DEFAULT_PATHS = ("data", "metarmc", "book", "validation/metafor", "_config.yml",
 SKIP_DIRS = {"__pycache__"}
 SKIP_SUFFIXES = {".pyc", ".pyo"}
 SKIP_GLOBS = ("book/*.md",)  # the chapters: jupyter-cache sees their code
+#: What ``--everything`` leaves out: version control, environments, build output and caches.
+NOT_SOURCES = {".git", ".venv", "_build", ".pytest_cache", ".hypothesis", ".ruff_cache", "__pycache__"}
 
 
-def iter_files(root: Path, paths) -> list[Path]:
+def iter_files(root: Path, paths, skip_globs=SKIP_GLOBS) -> list[Path]:
     files = []
     for rel in paths:
         base = root / rel
@@ -45,15 +51,21 @@ def iter_files(root: Path, paths) -> list[Path]:
         for p in base.rglob("*"):
             rel = p.relative_to(root)
             if p.is_file() and not (SKIP_DIRS & set(rel.parts)) and p.suffix not in SKIP_SUFFIXES \
-                    and not any(rel.match(glob) for glob in SKIP_GLOBS):
+                    and not any(rel.match(glob) for glob in skip_globs):
                 files.append(p)
     return sorted(set(files), key=lambda p: p.relative_to(root).as_posix())
 
 
-def inputs_hash(root: Path | str = ".", paths=DEFAULT_PATHS) -> str:
+def every_source(root: Path) -> list[str]:
+    """Every top-level file and folder of the repository but :data:`NOT_SOURCES` and ``*.egg-info``."""
+    return sorted(p.name for p in Path(root).iterdir()
+                  if p.name not in NOT_SOURCES and not p.name.endswith(".egg-info"))
+
+
+def inputs_hash(root: Path | str = ".", paths=DEFAULT_PATHS, skip_globs=SKIP_GLOBS) -> str:
     root = Path(root)
     total = hashlib.sha256()
-    for p in iter_files(root, paths):
+    for p in iter_files(root, paths, skip_globs):
         data = p.read_bytes()
         total.update(p.relative_to(root).as_posix().encode("utf8") + b"\0")
         total.update(str(len(data)).encode() + b"\0")
@@ -70,13 +82,16 @@ def main(argv=None) -> int:
                     help="folders or files, relative to --root (default: DEFAULT_PATHS)")
     ap.add_argument("--root", default=Path(__file__).resolve().parents[1], type=Path,
                     help="repository root (default: this script's parent's parent)")
+    ap.add_argument("--everything", action="store_true",
+                    help="every file of the repository, chapters included (what the whole site is built from)")
     group = ap.add_mutually_exclusive_group()
     group.add_argument("--check", metavar="FILE", type=Path,
                        help="exit 1 if FILE is missing or holds another hash")
     group.add_argument("--write", metavar="FILE", type=Path, help="write the hash to FILE")
     args = ap.parse_args(argv)
 
-    current = inputs_hash(args.root, args.paths)
+    current = (inputs_hash(args.root, every_source(args.root), skip_globs=()) if args.everything
+               else inputs_hash(args.root, args.paths))
     if args.check is not None:
         try:
             recorded = args.check.read_text().strip()
