@@ -68,13 +68,18 @@ class Reproduction:
         return "reproduced" if np.allclose(np.round(ours, 2), printed, atol=1e-9) else "differs"
 
 
+def secondary_only_rows(review, analysis: Outcome, main: pd.DataFrame) -> pd.DataFrame:
+    """The extracted rows of the studies absent from ``main``: their figures come only from other reports (main=no)."""
+    every = study_table(review, analysis, main_only=False)
+    return every[~every["study_id"].isin(main["study_id"])]
+
+
 def reproduce(review, name: str) -> Reproduction:
     """Redo analysis ``name`` from the data, as the paper did it."""
     analysis = OUTCOMES[name]
     table = study_table(review, analysis)
     result = as_the_paper_did(table, analysis) if len(table) else None
-    every = study_table(review, analysis, main_only=False)
-    secondary = tuple(every.loc[~every["study_id"].isin(table["study_id"]), "study"].unique())
+    secondary = tuple(secondary_only_rows(review, analysis, table)["study"].unique())
     return Reproduction(analysis, result, review.reported_row(name), table, review.missing(name), secondary)
 
 

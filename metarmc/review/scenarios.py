@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..data import DENOMINATOR_WORDS, DERIVATIONS, RM_TYPES
 from ..sensitivity import Scenario, select
-from .paper import as_the_paper_did, study_table
+from .paper import as_the_paper_did, secondary_only_rows, study_table
 from .registry import OUTCOMES
 
 #: Design subsets of :func:`standard_scenarios`: name, the rows kept (column -> allowed values), description.
@@ -115,8 +115,7 @@ def _denominator_tables(review, outcome: str, main: pd.DataFrame) -> dict[str, p
 
 def _with_sensitivity_only_studies(review, outcome: str, main: pd.DataFrame) -> pd.DataFrame | None:
     """The main table plus studies whose only extracted rows are ``main=no`` (None if there are none)."""
-    every = _every_row(review, outcome)
-    extra = every[~every["study_id"].isin(main["study_id"])]
+    extra = secondary_only_rows(review, OUTCOMES[outcome], main)
     return _by_label(pd.concat([main, _one_row_per_study(extra)])) if len(extra) else None
 
 
