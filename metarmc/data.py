@@ -1469,8 +1469,10 @@ class Review:
 
         Examples
         --------
-        >>> review = load()  # doctest: +SKIP
-        >>> direct = review.provenance("live_birth").query("not derived and own_report_only")  # doctest: +SKIP
+        >>> provenance = load().provenance("live_birth")
+        >>> list(provenance.columns[-4:])
+        ['derived', 'secondary_source', 'lay_source', 'own_report_only']
+        >>> direct = provenance.query("not derived and own_report_only")  # numbers as the trial printed them
         """
         rows = self.outcomes[self.outcomes["status"] == "extracted"]
         if outcome is not None:

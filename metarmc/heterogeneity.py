@@ -6,10 +6,10 @@ padding when a batch mixes meta-analyses of different sizes) carry no weight. Ca
 ``yi``/``vi`` already cleaned so that excluded entries are finite (see
 :func:`metarmc.pooling.masked`).
 
-DerSimonian-Laird, Q and I² follow Review Manager 5 (Deeks & Higgins 2010). REML (its one home
-is :func:`metarmc.wls.tau2_reml`, shared with meta-regression),
-Paule-Mandel, Hartung-Knapp-Sidik-Jonkman (with or without the ad hoc variance correction) and
-prediction intervals are **beyond RevMan**.
+DerSimonian-Laird, Q and I² follow Review Manager 5 (Deeks & Higgins 2010). REML and
+Paule-Mandel (their one home is :mod:`metarmc.wls`, shared with meta-regression),
+Hartung-Knapp-Sidik-Jonkman (with or without the ad hoc variance correction) and prediction
+intervals are **beyond RevMan**.
 
 References
 ----------
@@ -31,10 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from .distributions import chi2_sf, t_975
-from .wls import intercept, study_count, study_sum, tau2_reml
-
-#: Iterations of bisection for Paule-Mandel (interval shrinks by 2**-ITER).
-_BISECTION_STEPS = 100
+from .wls import intercept, study_count, study_sum, tau2_paule_mandel, tau2_reml
 
 
 def weighted_mean(yi: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -123,49 +120,6 @@ def tau2_dersimonian_laird(q, vi, include) -> np.ndarray:
         return np.where(df > 0, np.maximum(0.0, (q - df) / scale), 0.0)
 
 
-def _generalised_q(tau2, yi, vi, include) -> np.ndarray:
-    w = include / (vi + tau2[..., None])
-    return cochran_q(yi, vi + tau2[..., None], weighted_mean(yi, w), include)
-
-
-def tau2_paule_mandel(yi, vi, include) -> np.ndarray:
-    """Paule-Mandel τ² (beyond RevMan): the root of the generalised Q equation.
-
-    .. math:: \\sum_i \\frac{(y_i - \\hat\\mu(\\tau^2))^2}{v_i + \\tau^2} = k - 1
-
-    with τ² = 0 when the left side is already below k - 1 at zero. Solved by bisection on
-    :math:`[0, s^2_y]` (the sample variance of the :math:`y_i` is a safe upper bound, since
-    the generalised Q is at most :math:`\\sum (y_i - \\bar y)^2 / \\tau^2` there), vectorised
-    over the batch.
-
-    Parameters
-    ----------
-    yi, vi : ndarray, shape (..., k)
-    include : ndarray of bool, shape (..., k)
-
-    Returns
-    -------
-    ndarray, shape (...)
-
-    Examples
-    --------
-    >>> # equal variances: the root of sum (y - mean)^2 / (v + tau2) = k - 1 is s_y^2 - v = 7/3 - 1/2
-    >>> round(float(tau2_paule_mandel(np.array([0.0, 1.0, 3.0]), np.full(3, 0.5), np.ones(3, bool))), 6)
-    1.833333
-    """
-    k = study_count(include)
-    df = k - 1
-    mean = weighted_mean(yi, include.astype(float))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        upper = np.where(df > 0, study_sum(include * (yi - mean[..., None]) ** 2) / np.maximum(df, 1), 0.0)
-    low, high = np.zeros_like(upper), upper
-    for _ in range(_BISECTION_STEPS):
-        mid = (low + high) / 2
-        above = _generalised_q(mid, yi, vi, include) > df
-        low, high = np.where(above, mid, low), np.where(above, high, mid)
-    return np.where(df > 0, (low + high) / 2, 0.0)
-
-
 def between_study_variance(method: str, q, yi, vi, include) -> tuple[np.ndarray, np.ndarray]:
     """τ² by ``method`` ("DL" from the pooling method's own ``q``, "REML", "PM"), and whether it converged.
 
@@ -175,7 +129,7 @@ def between_study_variance(method: str, q, yi, vi, include) -> tuple[np.ndarray,
     if method == "DL":
         tau2 = tau2_dersimonian_laird(q, vi, include)
     elif method == "PM":
-        tau2 = tau2_paule_mandel(yi, vi, include)
+        tau2 = tau2_paule_mandel(yi, vi, intercept(np.shape(yi)[-1]), include)
     else:
         return tau2_reml(yi, vi, intercept(np.shape(yi)[-1]), include)
     return tau2, np.ones(np.shape(tau2), bool)

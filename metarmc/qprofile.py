@@ -19,7 +19,7 @@ import pandas as pd
 
 from .distributions import chi2_isf
 from .regression import fit_arrays, model_inputs
-from .wls import weighted_fit
+from .wls import tau2_where_q_is
 
 #: The rows of :func:`heterogeneity_ci`.
 ROWS = ("tau2", "tau", "i2", "h2")
@@ -81,24 +81,9 @@ def heterogeneity_ci(result, level: float = 0.95) -> pd.DataFrame:
     if df < 1:
         raise ValueError(f"heterogeneity_ci needs more studies than coefficients; got k = {len(model.yi)}")
     alpha = 1 - level
-    low = _q_root(model, chi2_isf(alpha / 2, df))
-    high = _q_root(model, chi2_isf(1 - alpha / 2, df))
-    tau2 = np.array([float(fit.tau2), low, high])
+    critical = np.array([chi2_isf(alpha / 2, df), chi2_isf(1 - alpha / 2, df)])
+    bounds = tau2_where_q_is(critical, model.yi, model.vi, model.X, np.ones(len(model.yi), bool))
+    tau2 = np.array([float(fit.tau2), *bounds])
     vt = float(fit.vt)
     table = np.vstack([tau2, np.sqrt(tau2), 100 * tau2 / (vt + tau2), tau2 / vt + 1])
     return pd.DataFrame(table, index=pd.Index(ROWS), columns=["estimate", "ci_low", "ci_high"])
-
-
-def _generalised_q(model, tau2: float) -> float:
-    return float(weighted_fit(model.yi, model.vi, model.X, np.ones(len(model.yi), bool), np.array(tau2)).rss)
-
-
-def _q_root(model, critical: float) -> float:
-    """The τ² where the generalised Q falls to ``critical`` (0 if it is below at τ² = 0)."""
-    if _generalised_q(model, 0.0) <= critical:
-        return 0.0
-    high = max(1.0, float(np.var(model.yi)))  # Q decreases to 0 as tau2 grows: widen until below
-    while _generalised_q(model, high) > critical:
-        high *= 10
-    from scipy.optimize import brentq  # here: importing scipy.optimize costs every importer of metarmc ~0.3 s
-    return brentq(lambda t: _generalised_q(model, t) - critical, 0.0, high, xtol=1e-15, rtol=1e-14, maxiter=500)

@@ -37,14 +37,12 @@ import pandas as pd
 from .distributions import Z_95, chi2_sf, f_sf, normal_p, t_975, t_p
 from .pooling import masked
 from .results import MetaResult
-from .wls import study_count, study_sum, tau2_reml, trace_p, weighted_fit
+from .wls import study_count, study_sum, tau2_paule_mandel, tau2_reml, trace_p, weighted_fit
 
 #: τ² estimators; "FE" is the fixed-effect model (τ² = 0).
 TAU2_METHODS = ("REML", "DL", "PM", "FE")
 #: Name of the intercept row of :attr:`MetaRegression.coefficients`.
 INTERCEPT = "intercept"
-#: Bisection steps for Paule-Mandel (the bracket shrinks by 2**-steps).
-_BISECTION_STEPS = 100
 
 
 class RegressionFit(NamedTuple):
@@ -74,26 +72,6 @@ def tau2_dersimonian_laird(yi, vi, X, include) -> np.ndarray:
     df = study_count(include) - X.shape[-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(df > 0, np.maximum(0.0, (fit.rss - df) / trace_p(fit)), 0.0)
-
-
-def tau2_paule_mandel(yi, vi, X, include) -> np.ndarray:
-    """Paule-Mandel τ²: the root of :math:`Q(\\tau^2) = k - p` (0 if :math:`Q(0) \\le k - p`).
-
-    Bisection on :math:`[0, RSS_{OLS}/(k-p)]`, vectorised over the batch: since
-    :math:`w_i \\le 1/\\tau^2`, :math:`Q(\\tau^2) \\le RSS_{OLS}/\\tau^2`, so Q is below k - p
-    at the upper end.
-    """
-    zeros = np.zeros(np.shape(yi)[:-1])
-    df = study_count(include) - X.shape[-1]
-    ols = weighted_fit(yi, np.ones_like(vi), X, include, zeros)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        high = np.where(df > 0, ols.rss / np.maximum(df, 1), 0.0)
-    low = zeros
-    for _ in range(_BISECTION_STEPS):
-        mid = (low + high) / 2
-        above = weighted_fit(yi, vi, X, include, mid).rss > df
-        low, high = np.where(above, mid, low), np.where(above, high, mid)
-    return np.where(df > 0, (low + high) / 2, 0.0)
 
 
 def between_study_variance(yi, vi, X, include, method) -> np.ndarray:

@@ -1,12 +1,15 @@
-"""Weighted least squares over a batch of meta-analyses, and REML τ², which iterates it.
+"""Weighted least squares over a batch of meta-analyses, and the τ² estimators built on it.
 
-The shared core of :mod:`metarmc.heterogeneity` (pooling: an intercept only) and
-:mod:`metarmc.regression` (moderators). Arrays have any leading batch axes and the studies on
-the last axis; ``include`` masks excluded entries (they carry no weight), ``X`` is the design
-matrix, shape (k, p) or with the batch axes in front.
+The generalised Q (:func:`generalised_q`), the τ² at which it reaches a value
+(:func:`tau2_where_q_is`: Paule-Mandel's estimate, the Q-profile bounds) and REML τ² are the
+shared core of :mod:`metarmc.heterogeneity` (pooling: an intercept only),
+:mod:`metarmc.regression` (moderators) and :mod:`metarmc.qprofile`. Arrays have any leading
+batch axes and the studies on the last axis; ``include`` masks excluded entries (they carry no
+weight), ``X`` is the design matrix, shape (k, p) or with the batch axes in front.
 
 References
 ----------
+Paule RC, Mandel J (1982). Consensus values and weighting factors. J Res Natl Bur Stand 87:377-385.
 Viechtbauer W (2005). Bias and efficiency of meta-analytic variance estimators in the
 random-effects model. J Educ Behav Stat 30:261-293.
 Raudenbush SW (2009). Analyzing effect sizes: random-effects models. In Cooper H, Hedges LV,
@@ -22,6 +25,8 @@ import numpy as np
 
 #: Convergence of the REML fixed-point iteration (absolute change in τ²) and its cap.
 _REML_TOL, _REML_MAX_ITER = 1e-12, 10_000
+#: Bisection steps of :func:`tau2_where_q_is` (the bracket shrinks by 2**-steps: to the last bit).
+_BISECTION_STEPS = 100
 #: A design column whose QR diagonal is below this fraction of the largest is collinear.
 _RANK_TOL = 1e-10
 
@@ -110,6 +115,86 @@ def _single_column_fit(yi, x, w) -> WeightedFit:
 def trace_p(fit: WeightedFit) -> np.ndarray:
     """:math:`\\operatorname{tr} P = \\sum_i w_i (1 - h_i)`."""
     return study_sum(fit.weight * (1 - fit.hat))
+
+
+def generalised_q(yi, vi, X, include, tau2) -> np.ndarray:
+    """The generalised Q at ``tau2``, the weighted residual sum of squares.
+
+    .. math:: Q(\\tau^2) = \\sum_i w_i (y_i - x_i^\\top\\hat\\beta(\\tau^2))^2, \\qquad w_i = \\frac1{v_i + \\tau^2}
+
+    The residual sum of squares of :func:`weighted_fit`; at τ² = 0 it is Cochran's Q (the
+    residual heterogeneity :math:`Q_E` with moderators). It decreases in τ² towards 0.
+
+    Examples
+    --------
+    >>> float(generalised_q(np.array([0.0, 1.0, 3.0]), np.full(3, 0.5), intercept(3), np.ones(3, bool), 0.5))
+    4.666666666666667
+
+    (weights 1: :math:`\\sum (y_i - 4/3)^2 = 14/3`).
+    """
+    return weighted_fit(yi, vi, X, include, tau2).rss
+
+
+def tau2_where_q_is(target, yi, vi, X, include) -> np.ndarray:
+    """The τ² at which the generalised Q falls to ``target``; 0 where :math:`Q(0) \\le` ``target``.
+
+    NaN where the included studies leave the design rank-deficient (as :func:`weighted_fit`).
+
+    .. math:: Q(\\tau^2) = \\text{target}, \\qquad \\text{target} > 0
+
+    Solved by bisection (100 halvings: to the last bit), vectorised over the batch, on
+    :math:`[0, RSS_{OLS}/\\text{target}]`: since :math:`w_i \\le 1/\\tau^2`,
+    :math:`Q(\\tau^2) \\le RSS_{OLS}/\\tau^2` with :math:`RSS_{OLS}` the residual sum of squares of
+    the unweighted fit, so Q is at most ``target`` at the upper end. With ``target`` = k - p it is
+    the Paule-Mandel estimate (:func:`tau2_paule_mandel`); with chi-squared quantiles, the bounds
+    of the Q-profile interval (:func:`metarmc.qprofile.heterogeneity_ci`).
+
+    Parameters
+    ----------
+    target : array_like, shape (...)
+    yi, vi : ndarray, shape (..., k)
+    X : ndarray, shape (k, p) or (..., k, p)
+    include : ndarray of bool, shape (..., k)
+
+    Returns
+    -------
+    ndarray, shape (...)
+
+    Examples
+    --------
+    >>> # equal variances 0.5: Q = (14/3) / (0.5 + tau2) = 2 at tau2 = 7/3 - 1/2
+    >>> yi, vi = np.array([0.0, 1.0, 3.0]), np.full(3, 0.5)
+    >>> round(float(tau2_where_q_is(2.0, yi, vi, intercept(3), np.ones(3, bool))), 12)
+    1.833333333333
+    """
+    target = np.asarray(target, dtype=float)
+    zeros = np.zeros(np.broadcast_shapes(np.shape(yi)[:-1], target.shape))
+    ols = weighted_fit(yi, np.ones_like(vi), X, include, zeros)
+    low, high = zeros, ols.rss / target
+    for _ in range(_BISECTION_STEPS):
+        mid = (low + high) / 2
+        above = generalised_q(yi, vi, X, include, mid) > target
+        low, high = np.where(above, mid, low), np.where(above, high, mid)
+    at_zero = generalised_q(yi, vi, X, include, zeros)
+    return np.where(at_zero > target, (low + high) / 2, np.where(np.isnan(at_zero), np.nan, 0.0))
+
+
+def tau2_paule_mandel(yi, vi, X, include) -> np.ndarray:
+    """Paule-Mandel τ² (beyond RevMan): the root of :math:`Q(\\tau^2) = k - p`, 0 if :math:`Q(0) \\le k - p`.
+
+    .. math:: \\sum_i \\frac{(y_i - x_i^\\top\\hat\\beta(\\tau^2))^2}{v_i + \\tau^2} = k - p
+
+    (:func:`tau2_where_q_is`); 0 where there are no more studies than coefficients. metafor's
+    ``rma(method = "PM")``.
+
+    Examples
+    --------
+    >>> # equal variances: the root of sum (y - mean)^2 / (v + tau2) = k - 1 is s_y^2 - v = 7/3 - 1/2
+    >>> round(float(tau2_paule_mandel(np.array([0.0, 1.0, 3.0]), np.full(3, 0.5), intercept(3), np.ones(3, bool))), 6)
+    1.833333
+    """
+    df = study_count(include) - X.shape[-1]
+    return np.where(df > 0, tau2_where_q_is(np.maximum(df, 1), yi, vi, X, include), 0.0)
 
 
 def tau2_hedges(yi, vi, X, include) -> np.ndarray:
