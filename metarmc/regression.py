@@ -66,7 +66,29 @@ def tau2_dersimonian_laird(yi, vi, X, include) -> np.ndarray:
 
     .. math:: \\hat\\tau^2 = \\max\\left(0, \\frac{Q_E - (k - p)}{\\operatorname{tr} P}\\right)
 
-    with :math:`Q_E` and :math:`P` from the fixed-effect weights :math:`1/v_i`.
+    with :math:`Q_E` and :math:`P` from the fixed-effect weights :math:`1/v_i`. Without
+    moderators it is the DerSimonian-Laird estimate from the inverse-variance Q; pooling's
+    :func:`metarmc.heterogeneity.tau2_dersimonian_laird` takes the Q of the pooling method
+    instead (RevMan's "M-H, random" uses the M-H one).
+
+    Parameters
+    ----------
+    yi, vi : ndarray, shape (..., k)
+    X : ndarray, shape (k, p) or (..., k, p)
+    include : ndarray of bool, shape (..., k)
+
+    Returns
+    -------
+    ndarray, shape (...)
+        0 where there are no more studies than coefficients.
+
+    Examples
+    --------
+    >>> # y = 0, 2, 2 on x = 0, 1, 2, v = 0.5: residuals -1/3, 2/3, -1/3, so Q_E = 2 * 2/3 = 4/3;
+    >>> # equal weights 2: tr P = 2 (k - p) = 2, and tau2 = (4/3 - 1) / 2
+    >>> X = np.column_stack([np.ones(3), [0.0, 1.0, 2.0]])
+    >>> round(float(tau2_dersimonian_laird(np.array([0.0, 2.0, 2.0]), np.full(3, 0.5), X, np.ones(3, bool))), 6)
+    0.166667
     """
     fit = weighted_fit(yi, vi, X, include, np.zeros(np.shape(yi)[:-1]))
     df = study_count(include) - X.shape[-1]

@@ -184,8 +184,19 @@ def tau2_paule_mandel(yi, vi, X, include) -> np.ndarray:
 
     .. math:: \\sum_i \\frac{(y_i - x_i^\\top\\hat\\beta(\\tau^2))^2}{v_i + \\tau^2} = k - p
 
-    (:func:`tau2_where_q_is`); 0 where there are no more studies than coefficients. metafor's
-    ``rma(method = "PM")``.
+    (:func:`tau2_where_q_is`); metafor's ``rma(method = "PM")``.
+
+    Parameters
+    ----------
+    yi, vi : ndarray, shape (..., k)
+    X : ndarray, shape (k, p) or (..., k, p)
+        The design matrix (:func:`intercept` without moderators).
+    include : ndarray of bool, shape (..., k)
+
+    Returns
+    -------
+    ndarray, shape (...)
+        0 where there are no more studies than coefficients.
 
     Examples
     --------
@@ -200,8 +211,27 @@ def tau2_paule_mandel(yi, vi, X, include) -> np.ndarray:
 def tau2_hedges(yi, vi, X, include) -> np.ndarray:
     """Hedges' (HE) estimator, REML's start: :math:`\\max(0, (RSS_{OLS} - \\operatorname{tr}(P_{OLS} V))/(k - p))`.
 
+    :math:`RSS_{OLS}` and :math:`P_{OLS}` are those of the unweighted fit and
+    :math:`V = \\operatorname{diag}(v_i)`, so :math:`\\operatorname{tr}(P_{OLS} V) = \\sum_i v_i (1 - h_i)`.
     Without moderators, :math:`\\max(0, s_y^2 - \\bar v)`: the unweighted variance of the
     effects less their mean variance.
+
+    Parameters
+    ----------
+    yi, vi : ndarray, shape (..., k)
+    X : ndarray, shape (k, p) or (..., k, p)
+    include : ndarray of bool, shape (..., k)
+
+    Returns
+    -------
+    ndarray, shape (...)
+        0 where there are no more studies than coefficients.
+
+    Examples
+    --------
+    >>> yi, vi = np.array([0.0, 1.0, 3.0]), np.array([0.5, 0.5, 1.0])
+    >>> round(float(tau2_hedges(yi, vi, intercept(3), np.ones(3, bool))), 6)   # s_y^2 = 7/3 less mean(v) = 2/3
+    1.666667
     """
     ols = weighted_fit(yi, np.ones_like(vi), X, include, np.zeros(np.shape(yi)[:-1]))
     df = study_count(include) - X.shape[-1]
