@@ -63,6 +63,22 @@ def estimable(cells: Cells, measure: str) -> np.ndarray:
 
     For OR and RR a study with no events in both arms, or only events in both arms, has no
     information and is shown as "Not estimable"; for RD every study is estimable (RD = 0).
+
+    Parameters
+    ----------
+    cells : Cells
+        The 2x2 tables as given (no correction), arrays of shape ``(..., k)``.
+    measure : {"OR", "RR", "RD"}
+
+    Returns
+    -------
+    ndarray of bool, shape (..., k)
+
+    Examples
+    --------
+    >>> cells = Cells.from_counts([0, 5, 0], [10, 5, 10], [0, 5, 2], [12, 5, 12])  # none; all; 0 vs 2
+    >>> estimable(cells, "OR").tolist(), estimable(cells, "RD").tolist()
+    ([False, False, True], [True, True, True])
     """
     if measure == "RD":
         return np.ones(np.shape(cells.a), dtype=bool)
@@ -76,6 +92,23 @@ def zero_cell_corrected(cells: Cells, add: float = ZERO_CELL_ADD) -> Cells:
 
     RevMan uses the corrected table everywhere: in the study's own estimate and variance
     *and* inside the Mantel-Haenszel sums.
+
+    Parameters
+    ----------
+    cells : Cells
+        Arrays of shape ``(..., k)``.
+    add : float
+
+    Returns
+    -------
+    Cells
+        Of the same shape; the studies without a zero cell unchanged.
+
+    Examples
+    --------
+    >>> corrected = zero_cell_corrected(Cells.from_counts([0, 3], [10, 10], [2, 4], [10, 10]))
+    >>> [x.tolist() for x in corrected]   # only the first study has a zero cell (a = 0)
+    [[0.5, 3.0], [10.5, 7.0], [2.5, 4.0], [8.5, 6.0]]
     """
     has_zero = cells.a * cells.b * cells.c * cells.d == 0  # counts are non-negative
     if not has_zero.any():
