@@ -71,16 +71,8 @@ def tau2_dersimonian_laird(yi, vi, X, include) -> np.ndarray:
     :func:`metarmc.heterogeneity.tau2_dersimonian_laird` takes the Q of the pooling method
     instead (RevMan's "M-H, random" uses the M-H one).
 
-    Parameters
-    ----------
-    yi, vi : ndarray, shape (..., k)
-    X : ndarray, shape (k, p) or (..., k, p)
-    include : ndarray of bool, shape (..., k)
-
-    Returns
-    -------
-    ndarray, shape (...)
-        0 where there are no more studies than coefficients.
+    Its arguments are those of :func:`metarmc.wls.tau2_reml`; it returns τ² of shape (...), 0
+    where there are no more studies than coefficients.
 
     Examples
     --------

@@ -151,14 +151,15 @@ def tau2_where_q_is(target, yi, vi, X, include) -> np.ndarray:
 
     Parameters
     ----------
-    target : array_like, shape (...)
-    yi, vi : ndarray, shape (..., k)
-    X : ndarray, shape (k, p) or (..., k, p)
-    include : ndarray of bool, shape (..., k)
+    target : array_like
+        Broadcast against the batch shape of ``yi``.
+    yi, vi, X, include
+        As in :func:`tau2_reml`.
 
     Returns
     -------
-    ndarray, shape (...)
+    ndarray
+        Of the batch shape broadcast with that of ``target``.
 
     Examples
     --------
@@ -186,17 +187,8 @@ def tau2_paule_mandel(yi, vi, X, include) -> np.ndarray:
 
     (:func:`tau2_where_q_is`); metafor's ``rma(method = "PM")``.
 
-    Parameters
-    ----------
-    yi, vi : ndarray, shape (..., k)
-    X : ndarray, shape (k, p) or (..., k, p)
-        The design matrix (:func:`intercept` without moderators).
-    include : ndarray of bool, shape (..., k)
-
-    Returns
-    -------
-    ndarray, shape (...)
-        0 where there are no more studies than coefficients.
+    The arguments are those of :func:`tau2_reml`; the estimate, of shape (...), is 0 wherever
+    the studies are no more than the coefficients.
 
     Examples
     --------
@@ -216,16 +208,8 @@ def tau2_hedges(yi, vi, X, include) -> np.ndarray:
     Without moderators, :math:`\\max(0, s_y^2 - \\bar v)`: the unweighted variance of the
     effects less their mean variance.
 
-    Parameters
-    ----------
-    yi, vi : ndarray, shape (..., k)
-    X : ndarray, shape (k, p) or (..., k, p)
-    include : ndarray of bool, shape (..., k)
-
-    Returns
-    -------
-    ndarray, shape (...)
-        0 where there are no more studies than coefficients.
+    Takes ``yi, vi, X, include`` as :func:`tau2_reml` does; returns τ² of shape (...), 0 where
+    there are no more studies than coefficients.
 
     Examples
     --------
