@@ -391,6 +391,25 @@ def test_glued_alt_texts_take_the_values_a_chapter_glued(tmp_path):
     assert alt.glued_values(tmp_path / "none.glue.json") == {}
 
 
+def test_an_edited_static_file_rewrites_every_page(tmp_path):
+    from types import SimpleNamespace
+
+    import sphinx_static_files as static
+
+    (tmp_path / "_static").mkdir()
+    css = tmp_path / "_static" / "review.css"
+    css.write_text("td { color: black; }")
+    app = SimpleNamespace(confdir=str(tmp_path), config=SimpleNamespace(html_static_path=["_static"]))
+    env = SimpleNamespace(found_docs={"b", "a"})
+    assert static.rewrite_when_static_files_change(app, env) == []  # the first build writes every page anyway
+    assert static.rewrite_when_static_files_change(app, env) == []  # nothing changed
+    css.write_text("td { color: navy; }")
+    assert static.rewrite_when_static_files_change(app, env) == ["a", "b"]
+    assert static.rewrite_when_static_files_change(app, env) == []
+    (tmp_path / "_static" / "new.js").write_text("")
+    assert static.rewrite_when_static_files_change(app, env) == ["a", "b"]  # a file added
+
+
 @pytest.mark.book
 def test_no_figure_alt_text_shows_a_glue_placeholder(site):
     leftovers = [f"{page.name}: {img['alt'][:80]}" for page in site_check.site_pages(site)
