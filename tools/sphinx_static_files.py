@@ -3,32 +3,20 @@
 Sphinx copies the static files, and writes each page's link to them with a checksum of their
 content (``review.css?v=...``), only when it has at least one page to write: after an edit of
 the style sheet alone it reports "no targets are out of date" and the site keeps the old one.
-This extension stores a digest of every file of ``html_static_path`` in the build environment
-and, when it differs from the previous build's, asks for every page to be written again (no
-page is read again), so that the pages carry the new checksum and the new files are copied. Enabled in ``_config.yml``
-(``sphinx.local_extensions``).
+This extension stores a digest of every file of ``html_static_path`` (``tools/inputs_hash.py``)
+in the build environment and, when it differs from the previous build's, asks for every page to
+be written again (no page is read again), so that the pages carry the new checksum and the new
+files are copied. Enabled in ``_config.yml`` (``sphinx.local_extensions``).
 """
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
-
-def static_digest(confdir: str | Path, static_paths: list[str]) -> str:
-    """SHA-256 over the relative name and content of every file under ``static_paths``."""
-    digest = hashlib.sha256()
-    for folder in static_paths:
-        root = Path(confdir, folder)
-        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
-        for path in (p for p in files if p.is_file()):
-            digest.update(str(path.relative_to(confdir)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+from inputs_hash import inputs_hash  # beside this file in tools/, on the path Sphinx loads it from
 
 
 def rewrite_when_static_files_change(app, env) -> list[str]:
     """``env-get-updated``: every page, when a static file changed since the last build."""
-    digest = static_digest(app.confdir, app.config.html_static_path)
+    digest = inputs_hash(app.confdir, app.config.html_static_path, skip_globs=())
     previous = getattr(env, "review_static_digest", None)
     env.review_static_digest = digest
     return sorted(env.found_docs) if previous not in (None, digest) else []
